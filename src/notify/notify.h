@@ -46,12 +46,22 @@ struct notify_template {
 struct notify_template *notify_template_load(const char *dir, const char *kind,
 					     GError **error);
 void notify_template_free(struct notify_template *tmpl);
+/* the typedef exists only because g_autoptr() needs a one-word type name */
+typedef struct notify_template notify_template;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(notify_template, notify_template_free)
 
 /* notify_render - TEXT with {{name}} replaced from VARS (char * -> char *).
  * HEADER: render for a header value (control characters become spaces,
  * result folded to one line). Returns a new string owned by the caller. */
 char *notify_render(const char *text, GHashTable *vars, bool header);
+
+/* notify_header_line - TEXT made safe as one header value: invalid UTF-8
+ * repaired, control characters (CR, LF, TAB, ...) and Unicode spaces and
+ * line separators turned into spaces, runs of them folded into one, the
+ * ends trimmed. NULL gives "". What notify_render does in header mode, and
+ * what notify_compose applies to every header value it is given. Returns a
+ * new string owned by the caller. */
+char *notify_header_line(const char *text);
 
 /* ---- composition (notify_compose.c) ---- */
 
@@ -114,6 +124,9 @@ static inline bool notify_sender_send(struct notify_sender *sender, const char *
 }
 
 void notify_sender_free(struct notify_sender *sender);
+/* the typedef exists only because g_autoptr() needs a one-word type name */
+typedef struct notify_sender notify_sender;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(notify_sender, notify_sender_free)
 
 /* notify_smtp_new - a sender over SMTP with libcurl. TLS is verified (peer
  * and host name) always; STARTTLS is required (CURLUSESSL_ALL) unless
@@ -127,5 +140,14 @@ struct notify_sender *notify_capture_new(unsigned fail_first);
 /* notify_capture_messages - what the capture sender has accepted, in order:
  * a GPtrArray of GBytes * borrowed from the sender */
 GPtrArray *notify_capture_messages(struct notify_sender *sender);
+
+/* notify_capture_envelope - the envelope of accepted message INDEX (the
+ * order of notify_capture_messages): *from_r and *to_r (either may be NULL)
+ * are borrowed from the sender. False when there is no such message. */
+bool notify_capture_envelope(struct notify_sender *sender, guint index,
+			     const char **from_r, char ***to_r);
+
+/* notify_capture_attempts - how many sends were tried, failed ones included */
+unsigned notify_capture_attempts(struct notify_sender *sender);
 
 #endif

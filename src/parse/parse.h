@@ -113,7 +113,10 @@ struct parse_record *parse_message(const char *data, size_t len,
 				   const struct parse_limits *limits, GError **error);
 
 void parse_record_free(struct parse_record *record);
+/* the typedef exists only because g_autoptr() needs a one-word type name */
+typedef struct parse_record parse_record;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(parse_record, parse_record_free)
+
 
 /* parse_record_to_json - the FIELDS.md object, every key present.
  * Returns a new JsonNode owned by the caller. */

@@ -1,0 +1,597 @@
+/* main.c - the command line: cmegw [--config FILE] [--now TIME] COMMAND ... */
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+#include <glib.h>
+#include <json-glib/json-glib.h>
+#include "config.h"
+#include "log.h"
+#include "outbox.h"
+#include "pipeline.h"
+#include "postcodes.h"
+#include "ingest/ingest.h"
+#include "notify/notify.h"
+#include "parse/parse.h"
+#include "store/store.h"
+
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+struct globals {
+	const char *config_path;
+	GDateTime *now;
+	const char *format;    /* table (default), json, csv */
+	bool all;
+	bool send;
+};
+
+struct command {
+	const char *name;
+	int (*run)(struct globals *g, int argc, char **argv);
+	const char *usage;
+	const char *help;
+};
+
+static void fail_line(const GError *e)
+{
+	log_msg(LOG_ERR, "%s", e->message);
+}
+
+static int usage_error(const char *cmd, const char *what)
+{
+	log_msg(LOG_ERR, "%s: %s (see 'cmegw %s --help')", cmd, what, cmd);
+	return EXIT_USAGE;
+}
+
+static struct config *load_config(struct globals *g, bool secrets)
+{
+	const char *path = g->config_path ? g->config_path : g_getenv("CMEGW_CONFIG");
+	if (!path)
+		path = "/etc/cmegw/cmegw.conf";
+	g_autoptr(GError) err = NULL;
+	struct config *c = config_load(path, secrets, &err);
+	if (!c)
+		fail_line(err);
+	return c;
+}
+
+static struct store *open_store(const struct config *c)
+{
+	g_autoptr(GError) err = NULL;
+	struct store *s = store_open(c->database, &err);
+	if (!s)
+		fail_line(err);
+	return s;
+}
+
+static void print_json(JsonNode *node)
+{
+	g_autoptr(JsonGenerator) gen = json_generator_new();
+	json_generator_set_pretty(gen, TRUE);
+	json_generator_set_root(gen, node);
+	g_autofree char *text = json_generator_to_data(gen, NULL);
+	printf("%s\n", text);
+}
+
+/* ---- parse ---- */
+
+static int cmd_parse(struct globals *g, int argc, char **argv)
+{
+	if (argc != 1)
+		return usage_error("parse", "expected one FILE");
+	g_autoptr(GError) err = NULL;
+	g_autoptr(GBytes) raw = ingest_read_file(argv[0], 0, &err);
+	if (!raw) {
+		fail_line(err);
+		return EXIT_USAGE;
+	}
+	gsize len = 0;
+	const char *data = g_bytes_get_data(raw, &len);
+	struct parse_limits limits = { 0 };
+	g_autoptr(parse_record) r = parse_message(data, len, &limits, &err);
+	if (!r) {
+		log_msg(LOG_ERR, "%s: %s", argv[0], err->message);
+		return EXIT_USAGE;
+	}
+	g_autoptr(JsonNode) node = parse_record_to_json(r);
+	if (g->format && strcmp(g->format, "json") != 0)
+		return usage_error("parse", "only --format json is supported");
+	print_json(node);
+	return EXIT_OK;
+}
+
+/* ---- ingest and poll ---- */
+
+static void print_counts(const char *what, const struct pipeline_counts *c)
+{
+	log_msg(LOG_INFO, "%s: %u processed, %u ignored, %u for review, %u duplicate, %u failed; "
+		"%u notifications queued", what, c->processed, c->ignored, c->review, c->duplicate,
+		c->failed, c->queued);
+}
+
+/* send_due - run the outbox worker; false when sending is broken (TLS, login) */
+static bool send_due(const struct config *c, struct store *db, GDateTime *now)
+{
+	struct notify_smtp_params params;
+	config_smtp_params(c, &params);
+	g_autoptr(notify_sender) sender = notify_smtp_new(&params);
+	struct outbox_counts oc = { 0 };
+	g_autoptr(GError) err = NULL;
+	if (!outbox_run(db, sender, c->smtp_from, c->smtp_max_attempts, now, &oc, &err)) {
+		fail_line(err);
+		return false;
+	}
+	log_msg(LOG_INFO, "send: %u sent, %u deferred, %u failed", oc.sent, oc.deferred, oc.failed);
+	return oc.deferred == 0 && oc.failed == 0;
+}
+
+static int cmd_ingest(struct globals *g, int argc, char **argv)
+{
+	if (argc < 1)
+		return usage_error("ingest", "expected FILE or MAILDIR");
+	g_autoptr(config) c = load_config(g, g->send);
+	if (!c)
+		return EXIT_USAGE;
+	g_autoptr(store) db = open_store(c);
+	if (!db)
+		return EXIT_FAIL;
+	g_autoptr(GError) err = NULL;
+	g_autoptr(GPtrArray) files = ingest_expand_paths(argv, &err);
+	if (!files) {
+		fail_line(err);
+		return EXIT_USAGE;
+	}
+	struct pipeline p;
+	if (!pipeline_init(&p, c, db, g->now, &err)) {
+		fail_line(err);
+		return EXIT_FAIL;
+	}
+	int rc = EXIT_OK;
+	for (guint i = 0; i < files->len; i++) {
+		const char *path = g_ptr_array_index(files, i);
+		g_autoptr(GError) e = NULL;
+		g_autoptr(GBytes) raw = ingest_read_file(path, (size_t)c->max_message_bytes, &e);
+		struct pipeline_source src = { .source = "file", .label = path };
+		enum pipeline_result res;
+		if (!raw || !pipeline_message(&p, raw, &src, &res, &e)) {
+			log_msg(LOG_ERR, "%s: %s", path, e->message);
+			rc = EXIT_FAIL;
+		}
+	}
+	print_counts("ingest", &p.counts);
+	if (g->send && !send_due(c, db, g->now))
+		rc = EXIT_FAIL;
+	pipeline_clear(&p);
+	return rc;
+}
+
+/* poll_message - one UID: fetch, process, move. False: stop advancing. */
+static bool poll_message(struct pipeline *p, struct ingest_imap *imap, uint32_t uidvalidity,
+			 uint32_t uid, bool *fatal_r)
+{
+	const struct config *c = p->config;
+	struct pipeline_source src = { .source = "imap", .mailbox = c->imap_mailbox,
+				       .uidvalidity = uidvalidity, .uid = uid };
+	g_autoptr(GError) err = NULL;
+	g_autofree char *status = NULL;
+	int64_t row = 0;
+	const char *folder = c->imap_processed_folder;
+
+	if (store_message_by_uid(p->store, c->imap_mailbox, uidvalidity, uid, &row, &status)) {
+		/* Committed on an earlier run that stopped before the move. */
+		if (g_strcmp0(status, "review") == 0)
+			folder = c->imap_review_folder;
+	} else {
+		g_autoptr(GBytes) raw = ingest_imap_fetch(imap, uid, (size_t)c->max_message_bytes, &err);
+		enum pipeline_result res = PIPELINE_PROCESSED;
+		if (!raw && g_error_matches(err, INGEST_ERROR, INGEST_ERROR_TOO_BIG)) {
+			if (!pipeline_review_unfetchable(p, &src, err->message, &err))
+				goto fatal;
+			res = PIPELINE_REVIEW;
+		} else if (!raw) {
+			log_msg(LOG_WARN, "imap uid %u: %s", uid, err->message);
+			*fatal_r = !g_error_matches(err, INGEST_ERROR, INGEST_ERROR_MESSAGE);
+			return false;
+		} else if (!pipeline_message(p, raw, &src, &res, &err)) {
+			goto fatal;
+		}
+		if (res == PIPELINE_REVIEW)
+			folder = c->imap_review_folder;
+	}
+	if (!ingest_imap_move(imap, uid, folder, &err)) {
+		log_msg(LOG_WARN, "imap uid %u: stays in %s: %s", uid, c->imap_mailbox, err->message);
+		*fatal_r = true;
+		return false;
+	}
+	return true;
+fatal:
+	log_msg(LOG_ERR, "imap uid %u: not processed, left in %s: %s", uid, c->imap_mailbox,
+		err->message);
+	*fatal_r = true;
+	return false;
+}
+
+static int poll_mailbox(struct pipeline *p, struct ingest_imap *imap)
+{
+	const struct config *c = p->config;
+	g_autoptr(GError) err = NULL;
+	uint32_t uidvalidity = 0, known_uv = 0, last = 0;
+	if (!ingest_imap_select(imap, c->imap_mailbox, &uidvalidity, &err)) {
+		fail_line(err);
+		return EXIT_FAIL;
+	}
+	if (store_mailbox_get(p->store, c->imap_mailbox, &known_uv, &last) && known_uv != uidvalidity) {
+		log_msg(LOG_WARN, "imap %s: UIDVALIDITY changed from %u to %u: rescanning (content "
+			"hashes prevent doubles)", c->imap_mailbox, known_uv, uidvalidity);
+		last = 0;
+	}
+	g_autoptr(GArray) uids = ingest_imap_uids_after(imap, last, &err);
+	if (!uids) {
+		fail_line(err);
+		return EXIT_FAIL;
+	}
+	bool advance = true, fatal = false;
+	for (guint i = 0; i < uids->len && !fatal; i++) {
+		uint32_t uid = g_array_index(uids, uint32_t, i);
+		if (poll_message(p, imap, uidvalidity, uid, &fatal) && advance)
+			last = uid;
+		else
+			advance = false;   /* what stays in the inbox is retried next run */
+	}
+	if (!store_mailbox_set(p->store, c->imap_mailbox, uidvalidity, last, &err)) {
+		fail_line(err);
+		return EXIT_FAIL;
+	}
+	return fatal ? EXIT_FAIL : EXIT_OK;
+}
+
+static int cmd_poll(struct globals *g, int argc, char **argv)
+{
+	if (argc != 0)
+		return usage_error("poll", "takes no arguments");
+	g_autoptr(config) c = load_config(g, true);
+	if (!c)
+		return EXIT_USAGE;
+	g_autoptr(store) db = open_store(c);
+	if (!db)
+		return EXIT_FAIL;
+	g_autoptr(GError) err = NULL;
+	struct pipeline p;
+	if (!pipeline_init(&p, c, db, g->now, &err)) {
+		fail_line(err);
+		return EXIT_FAIL;
+	}
+	struct ingest_imap_params params;
+	config_imap_params(c, &params);
+	struct ingest_imap *imap = ingest_imap_connect(&params, &err);
+	if (!imap) {
+		fail_line(err);
+		pipeline_clear(&p);
+		return EXIT_FAIL;
+	}
+	int rc = poll_mailbox(&p, imap);
+	ingest_imap_free(imap);
+	print_counts("poll", &p.counts);
+	pipeline_clear(&p);
+	if (!send_due(c, db, g->now))
+		rc = EXIT_FAIL;
+	return rc;
+}
+
+/* ---- register and outbox ---- */
+
+static const char *member(JsonObject *o, const char *name)
+{
+	if (!json_object_has_member(o, name) || json_object_get_null_member(o, name))
+		return "-";
+	return json_object_get_string_member(o, name);
+}
+
+static void print_cases_table(JsonArray *a, bool csv)
+{
+	static const char *const cols[] = { "ref", "status", "category", "risk", "residence_la",
+					    "school_la", "opened_at" };
+	if (csv)
+		printf("ref,status,category,risk,residence_la,school_la,opened_at,messages\n");
+	else
+		printf("%-16s %-7s %-14s %-10s %-10s %-10s %-21s %s\n", "REF", "STATUS", "CATEGORY",
+		       "RISK", "RESIDENCE", "SCHOOL LA", "OPENED", "MESSAGES");
+	for (guint i = 0; i < json_array_get_length(a); i++) {
+		JsonObject *o = json_array_get_object_element(a, i);
+		guint nmsg = json_array_get_length(json_object_get_array_member(o, "messages"));
+		if (csv) {
+			for (size_t k = 0; k < G_N_ELEMENTS(cols); k++)
+				printf("%s,", json_object_get_null_member(o, cols[k]) ? "" : member(o, cols[k]));
+			printf("%u\n", nmsg);
+		} else {
+			printf("%-16s %-7s %-14s %-10s %-10s %-10s %-21s %u\n", member(o, "ref"),
+			       member(o, "status"), member(o, "category"), member(o, "risk"),
+			       member(o, "residence_la"), member(o, "school_la"), member(o, "opened_at"),
+			       nmsg);
+		}
+	}
+}
+
+static int cmd_cases(struct globals *g, int argc, char **argv)
+{
+	if (argc != 0)
+		return usage_error("cases", "takes no arguments");
+	g_autoptr(config) c = load_config(g, false);
+	if (!c)
+		return EXIT_USAGE;
+	g_autoptr(store) db = open_store(c);
+	if (!db)
+		return EXIT_FAIL;
+	g_autoptr(GError) err = NULL;
+	g_autoptr(JsonNode) node = store_cases_json(db, g->all, &err);
+	if (!node) {
+		fail_line(err);
+		return EXIT_FAIL;
+	}
+	if (g_strcmp0(g->format, "json") == 0)
+		print_json(node);
+	else
+		print_cases_table(json_node_get_array(node), g_strcmp0(g->format, "csv") == 0);
+	return EXIT_OK;
+}
+
+static int cmd_case(struct globals *g, int argc, char **argv)
+{
+	if (argc != 2 || strcmp(argv[0], "show") != 0)
+		return usage_error("case", "expected 'show REF'");
+	g_autoptr(config) c = load_config(g, false);
+	if (!c)
+		return EXIT_USAGE;
+	g_autoptr(store) db = open_store(c);
+	if (!db)
+		return EXIT_FAIL;
+	g_autoptr(GError) err = NULL;
+	g_autoptr(JsonNode) node = store_case_json(db, argv[1], &err);
+	if (!node) {
+		fail_line(err);
+		return g_error_matches(err, STORE_ERROR, STORE_ERROR_NOT_FOUND) ? EXIT_USAGE : EXIT_FAIL;
+	}
+	if (g_strcmp0(g->format, "json") == 0) {
+		print_json(node);
+		return EXIT_OK;
+	}
+	JsonObject *o = json_node_get_object(node);
+	JsonObject *ch = json_object_get_object_member(o, "child");
+	printf("Case %s (%s)\n  category: %s\n  risk: %s\n  residence: %s\n  school LA: %s\n"
+	       "  opened: %s\n  child: %s %s, born %s, UPN %s\n", member(o, "ref"), member(o, "status"),
+	       member(o, "category"), member(o, "risk"), member(o, "residence_la"),
+	       member(o, "school_la"), member(o, "opened_at"), member(ch, "forename"),
+	       member(ch, "surname"), member(ch, "dob"), member(ch, "upn"));
+	JsonArray *ev = json_object_get_array_member(o, "events");
+	printf("  events:\n");
+	for (guint i = 0; i < json_array_get_length(ev); i++) {
+		JsonObject *e = json_array_get_object_element(ev, i);
+		printf("    %s %s %s: %s\n", member(e, "at"), member(e, "actor"), member(e, "kind"),
+		       member(e, "detail"));
+	}
+	return EXIT_OK;
+}
+
+static int cmd_outbox(struct globals *g, int argc, char **argv)
+{
+	if (argc != 0)
+		return usage_error("outbox", "takes no arguments");
+	g_autoptr(config) c = load_config(g, false);
+	if (!c)
+		return EXIT_USAGE;
+	g_autoptr(store) db = open_store(c);
+	if (!db)
+		return EXIT_FAIL;
+	g_autoptr(GError) err = NULL;
+	g_autoptr(JsonNode) node = store_outbox_json(db, &err);
+	if (!node) {
+		fail_line(err);
+		return EXIT_FAIL;
+	}
+	if (g_strcmp0(g->format, "json") == 0) {
+		print_json(node);
+		return EXIT_OK;
+	}
+	JsonArray *a = json_node_get_array(node);
+	printf("%-5s %-16s %-20s %-7s %-3s %s\n", "ID", "CASE", "KIND", "STATUS", "TRY", "TO");
+	for (guint i = 0; i < json_array_get_length(a); i++) {
+		JsonObject *o = json_array_get_object_element(a, i);
+		JsonArray *to = json_object_get_array_member(o, "to");
+		GString *t = g_string_new(NULL);
+		for (guint k = 0; k < json_array_get_length(to); k++)
+			g_string_append_printf(t, "%s%s", k ? ", " : "", json_array_get_string_element(to, k));
+		printf("%-5" G_GINT64_FORMAT " %-16s %-20s %-7s %-3" G_GINT64_FORMAT " %s\n",
+		       json_object_get_int_member(o, "id"), member(o, "case_ref"), member(o, "kind"),
+		       member(o, "status"), json_object_get_int_member(o, "attempts"), t->str);
+		if (!json_object_get_null_member(o, "last_error"))
+			printf("      last error: %s\n", member(o, "last_error"));
+		g_string_free(t, TRUE);
+	}
+	return EXIT_OK;
+}
+
+static int cmd_send(struct globals *g, int argc, char **argv)
+{
+	if (argc != 0)
+		return usage_error("send", "takes no arguments");
+	g_autoptr(config) c = load_config(g, true);
+	if (!c)
+		return EXIT_USAGE;
+	g_autoptr(store) db = open_store(c);
+	if (!db)
+		return EXIT_FAIL;
+	return send_due(c, db, g->now) ? EXIT_OK : EXIT_FAIL;
+}
+
+static int cmd_import_postcodes(struct globals *g, int argc, char **argv)
+{
+	if (argc > 1)
+		return usage_error("import-postcodes", "expected at most one FILE");
+	g_autoptr(config) c = load_config(g, false);
+	if (!c)
+		return EXIT_USAGE;
+	const char *path = argc ? argv[0] : c->postcodes;
+	if (!path || !*path)
+		return usage_error("import-postcodes", "no FILE given and no [routing] postcodes");
+	g_autoptr(store) db = open_store(c);
+	if (!db)
+		return EXIT_FAIL;
+	g_autoptr(GError) err = NULL;
+	unsigned n = 0;
+	if (!postcodes_import(db, path, &n, &err)) {
+		fail_line(err);
+		return g_error_matches(err, POSTCODES_ERROR, 0) ? EXIT_USAGE : EXIT_FAIL;
+	}
+	log_msg(LOG_INFO, "import-postcodes: %u postcodes loaded from '%s'", n, path);
+	return EXIT_OK;
+}
+
+static int cmd_check_config(struct globals *g, int argc, char **argv)
+{
+	static const char *const kinds[] = { "ack_referrer", "officer_alert", "safeguarding_alert",
+					     "cross_border_notice", "review_needed" };
+	if (argc != 0)
+		return usage_error("check-config", "takes no arguments");
+	g_autoptr(config) c = load_config(g, true);
+	if (!c)
+		return EXIT_USAGE;
+	int rc = EXIT_OK;
+	for (size_t i = 0; i < G_N_ELEMENTS(kinds); i++) {
+		g_autoptr(GError) err = NULL;
+		g_autoptr(notify_template) t = notify_template_load(c->templates, kinds[i], &err);
+		if (!t) {
+			fail_line(err);
+			rc = EXIT_USAGE;
+		}
+	}
+	g_auto(GStrv) warnings = config_warnings(c);
+	for (int i = 0; warnings[i]; i++)
+		log_msg(LOG_WARN, "%s", warnings[i]);
+	if (rc == EXIT_OK)
+		printf("configuration OK\n");
+	return rc;
+}
+
+static const struct command commands[] = {
+	{ "parse", cmd_parse, "parse FILE [--format json]",
+	  "Print what the parser makes of one message (the FIELDS.md record) as JSON.\n"
+	  "Nothing is stored or sent." },
+	{ "ingest", cmd_ingest, "ingest [--send] FILE|MAILDIR...",
+	  "Run .eml files, directories of them, or Maildirs through the whole pipeline:\n"
+	  "spool, parse, route, register, queue notifications. --send also sends them." },
+	{ "poll", cmd_poll, "poll",
+	  "One IMAP cycle: fetch new mail from [imap] mailbox, process each message, move it\n"
+	  "to processed_folder (or review_folder), then send what is queued, and exit." },
+	{ "cases", cmd_cases, "cases [--all] [--format table|json|csv]",
+	  "List open cases in the register (--all: closed ones too)." },
+	{ "case", cmd_case, "case show REF [--format table|json]",
+	  "Show one case with its child, deadlines, messages and audit trail." },
+	{ "outbox", cmd_outbox, "outbox [--format table|json]",
+	  "List every notification: queued, sent or failed, with attempts and last error." },
+	{ "send", cmd_send, "send", "Send the notifications that are due now." },
+	{ "import-postcodes", cmd_import_postcodes, "import-postcodes [FILE]",
+	  "Load the ONS postcode directory (NSPL or ONSPD CSV; default [routing] postcodes)\n"
+	  "so that a postcode tells which authority the child lives in." },
+	{ "check-config", cmd_check_config, "check-config",
+	  "Validate the configuration, secrets and templates; print 'configuration OK'." },
+};
+
+static void print_usage(FILE *out)
+{
+	fprintf(out, "usage: cmegw [--config FILE] [--now ISO8601] COMMAND [ARGS]\n\n"
+		     "cmegw reads the Children Missing Education mailbox, files each message\n"
+		     "against a case in the CME register and emails the right people.\n\n"
+		     "Commands:\n");
+	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
+		fprintf(out, "  %s\n", commands[i].usage);
+	fprintf(out, "\nThe config comes from --config, else $CMEGW_CONFIG, else /etc/cmegw/cmegw.conf.\n"
+		     "'cmegw COMMAND --help' says more about each command.\n");
+}
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+/* parse_options - take the options (anywhere on the line) out of ARGV;
+ * what is left are the command and its arguments */
+static int parse_options(struct globals *g, int *argc, char **argv, bool *help_r)
+{
+	int out = 0;
+	for (int i = 0; i < *argc; i++) {
+		const char *a = argv[i];
+		const char *val = NULL;
+		bool has_val = strcmp(a, "--config") == 0 || strcmp(a, "--now") == 0 ||
+			       strcmp(a, "--format") == 0;
+		if (has_val) {
+			if (i + 1 >= *argc) {
+				log_msg(LOG_ERR, "%s needs a value", a);
+				return EXIT_USAGE;
+			}
+			val = argv[++i];
+		}
+		if (strcmp(a, "--config") == 0) {
+			g->config_path = val;
+		} else if (strcmp(a, "--format") == 0) {
+			if (strcmp(val, "json") && strcmp(val, "csv") && strcmp(val, "table")) {
+				log_msg(LOG_ERR, "--format: '%s' is not one of table, json, csv", val);
+				return EXIT_USAGE;
+			}
+			g->format = val;
+		} else if (strcmp(a, "--now") == 0) {
+			GTimeZone *utc = g_time_zone_new_utc();
+			GDateTime *t = g_date_time_new_from_iso8601(val, utc);
+			g_time_zone_unref(utc);
+			if (!t) {
+				log_msg(LOG_ERR, "--now: '%s' is not an ISO 8601 time", val);
+				return EXIT_USAGE;
+			}
+			g_date_time_unref(g->now);
+			g->now = t;
+		} else if (strcmp(a, "--all") == 0) {
+			g->all = true;
+		} else if (strcmp(a, "--send") == 0) {
+			g->send = true;
+		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			*help_r = true;
+		} else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+			log_set_verbose(FALSE);
+		} else if (a[0] == '-' && a[1] == '-' && a[2] != '\0') {
+			log_msg(LOG_ERR, "unknown option '%s'", a);
+			return EXIT_USAGE;
+		} else {
+			argv[out++] = argv[i];
+		}
+	}
+	*argc = out;
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	setlocale(LC_ALL, "");
+	struct globals g = { 0 };
+	g.now = g_date_time_new_now_utc();
+	int n = argc - 1;
+	bool help = false;
+	int rc = parse_options(&g, &n, argv + 1, &help);
+	if (rc == EXIT_OK) {
+		const struct command *cmd = n > 0 ? find_command(argv[1]) : NULL;
+		if (n == 0) {
+			print_usage(help ? stdout : stderr);
+			rc = help ? EXIT_OK : EXIT_USAGE;
+		} else if (!cmd) {
+			log_msg(LOG_ERR, "unknown command '%s' (see 'cmegw --help')", argv[1]);
+			rc = EXIT_USAGE;
+		} else if (help) {
+			printf("usage: cmegw [--config FILE] [--now ISO8601] %s\n\n%s\n", cmd->usage,
+			       cmd->help);
+		} else {
+			rc = cmd->run(&g, n - 1, argv + 2);
+		}
+	}
+	g_date_time_unref(g.now);
+	return rc;
+}

@@ -1,0 +1,181 @@
+/* parse_p.h - internals shared by the files of src/parse/.
+ *
+ * The pipeline: parse_message.c walks the MIME tree and reads the headers;
+ * each text part becomes a struct parse_form (a flat list of headings and
+ * label/value fields, from parse_form.c for plain text or parse_html.c for
+ * HTML); parse_fields.c maps a form onto a struct parse_draft (the record
+ * plus what is only known once the kind is decided); parse_risk.c reads risk
+ * answers and free text; parse_normalise.c holds the value readers.
+ *
+ * Not for use outside src/parse/ (the unit tests excepted).
+ */
+#ifndef CMEGW_PARSE_P_H
+#define CMEGW_PARSE_P_H
+
+#include "parse/parse.h"
+
+/* ---- record building (parse_record.c) ---- */
+
+struct parse_record *parse_record_new(void);
+/* parse_issue_add - append {FIELD, PROBLEM} to the record's issues */
+void parse_issue_add(struct parse_record *record, const char *field,
+		     const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+/* parse_factor_add - add FACTOR (a static FIELDS.md name), keeping the list
+ * sorted and unique */
+void parse_factor_add(struct parse_record *record, const char *factor);
+void parse_factor_remove(struct parse_record *record, const char *factor);
+struct parse_carer *parse_carer_new(void);
+struct parse_sibling *parse_sibling_new(void);
+
+/* ---- value readers (parse_normalise.c) ----
+ * Every char * result belongs to the caller; NULL means "nothing there" or
+ * "cannot be read", as each says. Inputs are UTF-8. */
+
+/* parse_fold - trimmed, inner runs of white space (Unicode too) folded to one
+ * space; NULL when nothing is left */
+char *parse_fold(const char *text);
+/* parse_fold_lower - parse_fold, lower-cased; "" when nothing is left */
+char *parse_fold_lower(const char *text);
+/* parse_words - lower case, letters and digits only, every other run of
+ * characters one space; dots and apostrophes vanish ("D.O.B." -> "dob",
+ * "Child's" -> "childs"); "" when nothing is left */
+char *parse_words(const char *text);
+/* parse_value_blank - "", "-", "n/a", "tbc", "not known", ...: a form's way
+ * of leaving a field empty */
+bool parse_value_blank(const char *text);
+/* parse_date_read - a day-first date -> YYYY-MM-DD; on failure NULL and
+ * *PROBLEM_R (static) says why */
+char *parse_date_read(const char *text, const char **problem_r);
+/* parse_postcode_valid - whether PC (normalised) has a UK postcode shape */
+bool parse_postcode_valid(const char *pc);
+/* parse_postcode_find - the last UK postcode in TEXT: its byte offset and
+ * length; false when there is none */
+bool parse_postcode_find(const char *text, size_t *start_r, size_t *len_r);
+char *parse_upn_normalise(const char *text);     /* upper case, no spaces */
+char *parse_laestab_normalise(const char *text); /* 7 digits, XXXXXXX, MMMMMMM or NULL */
+char *parse_email_normalise(const char *text);   /* first address, lower case, or NULL */
+/* parse_tri_read - Yes/No/Y/N/True/False ("Yes - since 2024" is yes) */
+enum parse_tri parse_tri_read(const char *text);
+/* parse_answer_unsure - "Not sure", "Don't know", "Unknown" */
+bool parse_answer_unsure(const char *text);
+const char *parse_sex_read(const char *text);    /* "female", "male" or NULL */
+const char *parse_sen_read(const char *text);    /* "none", "sen_support", "ehcp" or NULL */
+/* parse_case_tag_find - the first "CME-YYYY-NNNNNN" in TEXT, upper case */
+char *parse_case_tag_find(const char *text);
+
+/* ---- forms (parse_form.c, parse_html.c) ---- */
+
+enum parse_item_type {
+	PARSE_ITEM_HEADING,   /* label: the heading text */
+	PARSE_ITEM_FIELD,     /* label and value lines */
+	PARSE_ITEM_TEXT,      /* prose outside any field: lines */
+	PARSE_ITEM_FORWARD,   /* a "forwarded message" marker */
+};
+
+struct parse_item {
+	enum parse_item_type type;
+	char *label;          /* folded, as written */
+	GPtrArray *lines;     /* char *, folded, non-empty */
+};
+
+struct parse_form {
+	GPtrArray *items;     /* struct parse_item * */
+	GString *title;       /* <title>, headings: what the form says it is */
+};
+
+void parse_form_init(struct parse_form *form);
+void parse_form_clear(struct parse_form *form);
+/* parse_form_text - read "Label: value" lines. QUOTED_STOPS: stop at the
+ * quoted original of a reply ("On ... wrote:", "-----Original Message-----") */
+void parse_form_text(struct parse_form *form, const char *text, bool quoted_stops);
+/* parse_form_html - read table rows, headings and the text between them */
+void parse_form_html(struct parse_form *form, const char *html, size_t len,
+		     bool quoted_stops);
+
+/* ---- labels and fields (parse_fields.c) ---- */
+
+enum parse_section {
+	PARSE_SECT_NONE, PARSE_SECT_CHILD, PARSE_SECT_CARER, PARSE_SECT_REFERRER,
+	PARSE_SECT_SCHOOL, PARSE_SECT_PREV_SCHOOL, PARSE_SECT_DEST,
+	PARSE_SECT_SIBLING, PARSE_SECT_RISK,
+};
+
+enum parse_field {
+	PARSE_F_NONE, PARSE_F_NAME, PARSE_F_FORENAME, PARSE_F_MIDDLE, PARSE_F_SURNAME,
+	PARSE_F_PREFERRED, PARSE_F_DOB, PARSE_F_SEX, PARSE_F_UPN, PARSE_F_ETHNICITY,
+	PARSE_F_EAL, PARSE_F_LANGUAGE, PARSE_F_FSM, PARSE_F_SEN, PARSE_F_EHCP,
+	PARSE_F_ADDRESS, PARSE_F_ADDRESS_PART, PARSE_F_POSTCODE, PARSE_F_COUNTRY,
+	PARSE_F_SCHOOL, PARSE_F_LAESTAB, PARSE_F_DATE_ON, PARSE_F_DATE_OFF,
+	PARSE_F_DATE_LAST, PARSE_F_START, PARSE_F_PHONE, PARSE_F_EMAIL,
+	PARSE_F_RELATIONSHIP, PARSE_F_PR, PARSE_F_ORG, PARSE_F_ROLE, PARSE_F_REASON,
+	PARSE_F_SIBLINGS, PARSE_F_CONCERNS, PARSE_F_NOTES, PARSE_F_WHEREABOUTS,
+	PARSE_F_RISK, PARSE_F_FROM,
+};
+
+struct parse_label {
+	enum parse_field field;
+	enum parse_section section;   /* from the label itself; NONE: the context's */
+	int index;                    /* "Parent/carer 2" -> 1; -1 when not numbered */
+	const char *relationship;     /* "Mother" for "Mother's name", else NULL */
+	bool child;                   /* the label names the child ("Child's ...") */
+	bool negative;                /* "whereabouts known": a No means unknown */
+};
+
+/* parse_label_classify - what the label LABEL (as written) asks for */
+void parse_label_classify(const char *label, struct parse_label *out_r);
+/* parse_heading_classify - the section a heading opens (NONE: not a known
+ * heading); *INDEX_R and *REL_R as for struct parse_label */
+enum parse_section parse_heading_classify(const char *heading, int *index_r,
+					  const char **rel_r);
+/* parse_label_multiline - whether the field's value may run on over lines */
+bool parse_label_multiline(const char *label);
+
+/* What a form gives beyond the record, resolved once the kind is known. */
+struct parse_draft {
+	struct parse_record *record;
+	GString *title;            /* borrowed from the form */
+	char *prev_name, *prev_laestab;
+	char *start_date;          /* a start date with no school named */
+	char *role_text;           /* the referrer's role as written */
+	char *fwd_name, *fwd_email; /* the sender of a forwarded original */
+	GPtrArray *unsure;         /* factors answered "not sure" (static strings) */
+	bool child_named, child_dob, child_upn;
+	bool fields_school_off, fields_school_on; /* off-roll / on-roll specific fields */
+};
+
+void parse_draft_init(struct parse_draft *draft);
+void parse_draft_clear(struct parse_draft *draft);
+/* parse_fields_map - map FORM onto DRAFT->record; counts fields_found */
+void parse_fields_map(struct parse_draft *draft, const struct parse_form *form);
+/* parse_fields_finish - what needs the kind: school/previous school/start date,
+ * postcode split from the address, sen factor, risk notes */
+void parse_fields_finish(struct parse_draft *draft);
+/* parse_deletion_ground - the FIELDS.md ground for a reason as written */
+const char *parse_deletion_ground(const char *text);
+/* parse_role_from_words - "school", "health", ... for a role, organisation
+ * or relationship as written; NULL when nothing matches */
+const char *parse_role_from_words(const char *text);
+/* parse_role_from_domain - role from an address's domain ("sch", "nhs",
+ * "police" labels); NULL when nothing matches */
+const char *parse_role_from_domain(const char *email);
+
+/* ---- risk (parse_risk.c) ---- */
+
+#define PARSE_RISK_MAX 24
+
+/* parse_risk_scan - the factors TEXT names, negated mentions ("no CSE
+ * concerns") left out. LABEL: TEXT is a question's label, where short codes
+ * (CP, CIN, LAC) count. Returns how many were stored in FACTORS_R (static
+ * strings, unsorted, unique, at most PARSE_RISK_MAX). */
+size_t parse_risk_scan(const char *text, bool label, const char **factors_r);
+/* parse_risk_question - a risk question LABEL answered VALUE */
+void parse_risk_question(struct parse_record *record, GPtrArray *unsure,
+			 const char *label, const char *value);
+/* parse_risk_free_text - a free-text field. CONCERNS: the label asks for
+ * safeguarding concerns, so a concern that names no factor still counts */
+void parse_risk_free_text(struct parse_record *record, GPtrArray *unsure,
+			  const char *value, bool concerns);
+/* parse_whereabouts_unknown - TEXT says the child's whereabouts are unknown */
+bool parse_whereabouts_unknown(const char *text);
+
+#endif

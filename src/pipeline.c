@@ -1,0 +1,313 @@
+/* pipeline.c - parse, route and store one message, and queue its notices */
+#include <string.h>
+#include <glib.h>
+#include "pipeline.h"
+#include "ingest/ingest.h"
+#include "notify/notify.h"
+#include "parse/parse.h"
+#include "log.h"
+
+bool pipeline_init(struct pipeline *p, const struct config *c, struct store *db,
+		   GDateTime *now, GError **error)
+{
+	memset(p, 0, sizeof(*p));
+	p->config = c;
+	p->store = db;
+	p->now = g_date_time_ref(now);
+
+	g_autofree char *csv = NULL;
+	g_autoptr(GError) err = NULL;
+	if (!g_file_get_contents(c->la_codes, &csv, NULL, &err)) {
+		g_set_error(error, CONFIG_ERROR, CONFIG_ERROR_FILE, "[routing] la_codes '%s': %s",
+			    c->la_codes, err->message);
+		pipeline_clear(p);
+		return false;
+	}
+	g_autofree char *why = NULL;
+	p->la_numbers = route_la_numbers_parse(csv, &why);
+	if (!p->la_numbers) {
+		g_set_error(error, CONFIG_ERROR, CONFIG_ERROR_FILE, "[routing] la_codes '%s': %s",
+			    c->la_codes, why);
+		pipeline_clear(p);
+		return false;
+	}
+	p->policy.our_la = c->authority_code;
+	p->policy.our_address = c->authority_address;
+	p->policy.our_from = c->smtp_from;
+	p->policy.team = c->team;
+	p->policy.safeguarding_hub = c->safeguarding_hub;
+	p->policy.neighbours = c->neighbours;
+	p->policy.la_numbers = p->la_numbers;
+	p->policy.risk_immediate = c->risk_immediate;
+	p->policy.risk_high = c->risk_high;
+	p->policy.ack_daily_cap = (unsigned)c->ack_daily_cap;
+	config_parse_limits(c, &p->limits);
+	const char *at = strrchr(c->smtp_from, '@');
+	p->mail_domain = g_strdup(at ? at + 1 : "localhost");
+	return true;
+}
+
+void pipeline_clear(struct pipeline *p)
+{
+	if (p->now)
+		g_date_time_unref(p->now);
+	if (p->la_numbers)
+		g_hash_table_unref(p->la_numbers);
+	g_free(p->mail_domain);
+	memset(p, 0, sizeof(*p));
+}
+
+/* domain_secure - whether mail to ADDRESS may carry a child's details
+ * (invariant 6): our own domain and [notify] secure_domains */
+static bool domain_secure(const struct pipeline *p, const char *address)
+{
+	const char *at = strrchr(address, '@');
+	if (!at)
+		return false;
+	const char *dom = at + 1;
+	const char *own = strrchr(p->config->authority_address, '@');
+	if (own && g_ascii_strcasecmp(own + 1, dom) == 0)
+		return true;
+	for (int i = 0; p->config->secure_domains && p->config->secure_domains[i]; i++)
+		if (g_ascii_strcasecmp(p->config->secure_domains[i], dom) == 0)
+			return true;
+	return false;
+}
+
+static void put(GHashTable *vars, const char *name, const char *value)
+{
+	g_hash_table_insert(vars, g_strdup(name), g_strdup(value ? value : ""));
+}
+
+/* template_vars - what a notice's template may use. A child's details only
+ * when every recipient is on a secure domain. */
+static GHashTable *template_vars(const struct pipeline *p, const struct parse_record *r,
+				 const struct route_decision *d, const struct route_notice *n,
+				 const char *case_ref)
+{
+	GHashTable *v = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	bool secure = true;
+	for (int i = 0; n->to && n->to[i]; i++)
+		secure = secure && domain_secure(p, n->to[i]);
+	g_autofree char *received = g_date_time_format(p->now, "%d/%m/%Y %H:%M");
+
+	put(v, "case_ref", case_ref);
+	put(v, "authority_name", p->config->authority_name);
+	put(v, "authority_address", p->config->authority_address);
+	put(v, "authority_code", p->config->authority_code);
+	put(v, "risk", route_risk_name(d->risk));
+	put(v, "category", route_category_name(d->category));
+	put(v, "reason", n->reason);
+	put(v, "residence_la", d->residence_la ? d->residence_la : "unknown");
+	put(v, "school_la", d->school_la ? d->school_la : "unknown");
+	put(v, "received_at", received);
+	put(v, "kind", parse_kind_name(r ? r->kind : PARSE_KIND_UNKNOWN));
+	put(v, "message_id", r ? r->message.message_id : NULL);
+	put(v, "referrer_name", r && r->referrer.name ? r->referrer.name : "colleague");
+	put(v, "referrer_organisation", r ? r->referrer.organisation : NULL);
+	put(v, "referrer_email", r ? r->referrer.email : NULL);
+
+	GString *f = g_string_new(NULL);
+	for (guint i = 0; r && r->risk.factors && i < r->risk.factors->len; i++)
+		g_string_append_printf(f, "%s%s", i ? ", " : "",
+				       (const char *)g_ptr_array_index(r->risk.factors, i));
+	if (f->len == 0)
+		g_string_assign(f, "none recorded");
+	g_autofree char *factors = g_string_free(f, FALSE);
+	put(v, "risk_factors", factors);
+
+	const char *withheld = "(withheld: see the case in the register)";
+	if (secure && r) {
+		g_autofree char *name = g_strjoin(" ", r->child.forename ? r->child.forename : "",
+						  r->child.surname ? r->child.surname : "", NULL);
+		put(v, "child_name", g_strstrip(name));
+		put(v, "child_dob", r->child.dob);
+		put(v, "child_upn", r->child.upn);
+		put(v, "postcode", r->address.postcode);
+		put(v, "school_name", r->school.name);
+	} else {
+		put(v, "child_name", withheld);
+		put(v, "child_dob", withheld);
+		put(v, "child_upn", withheld);
+		put(v, "postcode", withheld);
+		put(v, "school_name", withheld);
+	}
+	return v;
+}
+
+/* queue_notice - render, compose and queue one notice inside the open transaction */
+static bool queue_notice(struct pipeline *p, const struct parse_record *r,
+			 const struct route_decision *d, const struct route_notice *n,
+			 int64_t case_id, const char *case_ref, const char *sha256, GError **error)
+{
+	g_autoptr(notify_template) t = notify_template_load(p->config->templates, n->kind, error);
+	if (!t)
+		return false;
+	g_autoptr(GHashTable) vars = template_vars(p, r, d, n, case_ref);
+	g_autofree char *subject = notify_render(t->subject, vars, true);
+	g_autofree char *body = notify_render(t->body, vars, false);
+	g_autofree char *msgid = notify_message_id(p->mail_domain, p->now);
+	struct notify_mail mail = {
+		.from = p->config->smtp_from,
+		.from_name = p->config->smtp_from_name,
+		.to = n->to,
+		.subject = subject,
+		.body = body,
+		.message_id = msgid,
+		.in_reply_to = strcmp(n->kind, "ack_referrer") == 0 && r ? r->message.message_id : NULL,
+		.date = p->now,
+	};
+	g_autoptr(GBytes) raw = notify_compose(&mail);
+	g_autofree char *dedupe = g_strdup_printf("%s:%s", sha256, n->kind);
+	bool added = false;
+	if (!store_outbox_add(p->store, case_id, n->kind, dedupe, n->to, subject, msgid, raw, p->now,
+			      &added, error))
+		return false;
+	if (added)
+		p->counts.queued++;
+	return true;
+}
+
+/* review_notice - the team hears of every review item (invariant 3) */
+static bool queue_review(struct pipeline *p, const struct parse_record *r,
+			 struct route_decision *d, const char *sha256, GError **error)
+{
+	struct route_notice n = { .kind = (char *)"review_needed", .to = p->config->team,
+				  .reason = d->reason };
+	return queue_notice(p, r, d, &n, d->case_id, d->case_ref ? d->case_ref : "review", sha256,
+			    error);
+}
+
+/* apply - the decision's effects on the register, inside the transaction */
+static bool apply(struct pipeline *p, const struct parse_record *r, struct route_decision *d,
+		  int64_t row, const char *sha256, enum pipeline_result *result_r, GError **error)
+{
+	int64_t case_id = d->case_id;
+	g_autofree char *ref = g_strdup(d->case_ref);
+	const char *status = "processed";
+
+	switch (d->action) {
+	case ROUTE_ACTION_OPEN:
+		if (!store_case_open(p->store, r, d, row, p->now, &case_id, &ref, error))
+			return false;
+		*result_r = PIPELINE_PROCESSED;
+		break;
+	case ROUTE_ACTION_UPDATE:
+		if (!store_case_update(p->store, case_id, r, d, row, p->now, error))
+			return false;
+		*result_r = PIPELINE_PROCESSED;
+		break;
+	case ROUTE_ACTION_IGNORE:
+		*result_r = PIPELINE_IGNORED;
+		break;
+	case ROUTE_ACTION_REVIEW:
+		*result_r = PIPELINE_REVIEW;
+		status = "review";
+		if (!queue_review(p, r, d, sha256, error))
+			return false;
+		break;
+	}
+	for (guint i = 0; i < d->notices->len; i++)
+		if (!queue_notice(p, r, d, g_ptr_array_index(d->notices, i), case_id, ref, sha256, error))
+			return false;
+	return store_message_finish(p->store, row, parse_kind_name(r ? r->kind : PARSE_KIND_UNKNOWN),
+				    status, d->reason, case_id, error);
+}
+
+static void count(struct pipeline *p, enum pipeline_result res)
+{
+	switch (res) {
+	case PIPELINE_PROCESSED: p->counts.processed++; break;
+	case PIPELINE_IGNORED: p->counts.ignored++; break;
+	case PIPELINE_REVIEW: p->counts.review++; break;
+	case PIPELINE_DUPLICATE: p->counts.duplicate++; break;
+	}
+}
+
+/* process - everything after the spool, in the open transaction */
+static bool process(struct pipeline *p, GBytes *raw, const struct pipeline_source *src,
+		    const char *sha256, const char *spool_path, enum pipeline_result *result_r,
+		    GError **error)
+{
+	gsize len = 0;
+	const char *data = g_bytes_get_data(raw, &len);
+	g_autoptr(GError) perr = NULL;
+	g_autoptr(parse_record) r = parse_message(data, len, &p->limits, &perr);
+
+	struct store_message m = {
+		.source = src->source, .mailbox = src->mailbox, .uidvalidity = src->uidvalidity,
+		.uid = src->uid, .sha256 = sha256, .spool_path = spool_path, .received_at = p->now,
+		.message_id = r ? r->message.message_id : NULL,
+		.sender = r ? r->message.from : NULL,
+		.subject = r ? r->message.subject : NULL,
+		.date_header = r ? r->message.date : NULL,
+	};
+	int64_t dup = 0, row = 0;
+	if (store_message_duplicate(p->store, sha256, m.message_id, m.sender, &dup)) {
+		if (!store_message_add(p->store, &m, &row, error))
+			return false;
+		g_autofree char *why = g_strdup_printf("duplicate of message %" G_GINT64_FORMAT, dup);
+		*result_r = PIPELINE_DUPLICATE;
+		return store_message_finish(p->store, row, r ? parse_kind_name(r->kind) : NULL,
+					    "duplicate", why, 0, error);
+	}
+	if (!store_message_add(p->store, &m, &row, error))
+		return false;
+
+	g_autoptr(route_decision) d = NULL;
+	if (r) {
+		struct route_view view;
+		store_route_view(p->store, p->now, &view);
+		d = route_decide(r, &view, &p->policy);
+	} else {
+		d = g_new0(struct route_decision, 1);
+		d->notices = g_ptr_array_new();
+		d->action = ROUTE_ACTION_REVIEW;
+		d->category = ROUTE_CATEGORY_REVIEW;
+		d->reason = g_strdup_printf("cannot be read: %s", perr->message);
+	}
+	return apply(p, r, d, row, sha256, result_r, error);
+}
+
+bool pipeline_message(struct pipeline *p, GBytes *raw, const struct pipeline_source *src,
+		      enum pipeline_result *result_r, GError **error)
+{
+	g_autofree char *sha = ingest_sha256_hex(raw);
+	/* Invariant 1: the bytes are on disk before anything refers to them. */
+	g_autofree char *spool = ingest_spool_write(p->config->spool, raw, sha, p->now, error);
+	if (!spool)
+		return false;
+	if (!store_begin(p->store, error))
+		return false;
+	if (!process(p, raw, src, sha, spool, result_r, error) || !store_commit(p->store, error)) {
+		store_rollback(p->store);
+		p->counts.failed++;
+		return false;
+	}
+	count(p, *result_r);
+	return true;
+}
+
+bool pipeline_review_unfetchable(struct pipeline *p, const struct pipeline_source *src,
+				 const char *reason, GError **error)
+{
+	g_autofree char *key = g_strdup_printf("unfetched:%s:%u:%u", src->mailbox, src->uidvalidity,
+					       src->uid);
+	struct store_message m = {
+		.source = src->source, .mailbox = src->mailbox, .uidvalidity = src->uidvalidity,
+		.uid = src->uid, .sha256 = key, .spool_path = "", .received_at = p->now,
+	};
+	struct route_decision d = { .action = ROUTE_ACTION_REVIEW, .category = ROUTE_CATEGORY_REVIEW,
+				    .reason = (char *)reason };
+	int64_t row = 0;
+	if (!store_begin(p->store, error))
+		return false;
+	if (!store_message_add(p->store, &m, &row, error) || !queue_review(p, NULL, &d, key, error) ||
+	    !store_message_finish(p->store, row, NULL, "review", reason, 0, error) ||
+	    !store_commit(p->store, error)) {
+		store_rollback(p->store);
+		return false;
+	}
+	p->counts.review++;
+	return true;
+}

@@ -1,0 +1,910 @@
+/* store.c - the SQLite register */
+#include <string.h>
+#include <sqlite3.h>
+#include <glib.h>
+#include "store/store.h"
+
+G_DEFINE_QUARK(cmegw-store-error-quark, store_error)
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	char *scratch;        /* the last postcode_la answer, owned here */
+	struct route_case scratch_case;
+	char *scratch_ref, *scratch_la;
+	GDateTime *now;       /* for acks_today */
+};
+
+/* Each entry moves the schema from version i to i+1. Never edit a shipped
+ * entry: append a new one. */
+static const char *const migrations[] = {
+	"CREATE TABLE mailboxes (name TEXT PRIMARY KEY, uidvalidity INTEGER NOT NULL,"
+	"  last_uid INTEGER NOT NULL);"
+	"CREATE TABLE children (id INTEGER PRIMARY KEY, forename TEXT, middle_names TEXT,"
+	"  surname TEXT, surname_key TEXT, preferred_name TEXT, dob TEXT, sex TEXT, upn TEXT,"
+	"  ethnicity TEXT, eal INTEGER, fsm INTEGER, sen TEXT);"
+	"CREATE INDEX children_upn ON children(upn);"
+	"CREATE INDEX children_name_dob ON children(surname_key, dob);"
+	"CREATE TABLE cases (id INTEGER PRIMARY KEY, ref TEXT NOT NULL UNIQUE,"
+	"  child_id INTEGER NOT NULL REFERENCES children(id), category TEXT NOT NULL,"
+	"  status TEXT NOT NULL DEFAULT 'open', risk TEXT NOT NULL, residence_la TEXT,"
+	"  school_la TEXT, opened_at TEXT NOT NULL, closed_at TEXT, outcome TEXT, officer TEXT);"
+	"CREATE TABLE case_refs (year INTEGER PRIMARY KEY, last INTEGER NOT NULL);"
+	"CREATE TABLE messages (id INTEGER PRIMARY KEY, source TEXT NOT NULL, mailbox TEXT,"
+	"  uidvalidity INTEGER, uid INTEGER, message_id TEXT, sha256 TEXT NOT NULL,"
+	"  received_at TEXT NOT NULL, date_header TEXT, sender TEXT, subject TEXT, kind TEXT,"
+	"  status TEXT NOT NULL DEFAULT 'received', reason TEXT, spool_path TEXT NOT NULL,"
+	"  case_id INTEGER REFERENCES cases(id));"
+	"CREATE UNIQUE INDEX messages_uid ON messages(mailbox, uidvalidity, uid)"
+	"  WHERE uid IS NOT NULL;"
+	"CREATE INDEX messages_sha256 ON messages(sha256);"
+	"CREATE INDEX messages_msgid ON messages(message_id, sender);"
+	"CREATE TABLE events (id INTEGER PRIMARY KEY, case_id INTEGER NOT NULL REFERENCES cases(id),"
+	"  message_row INTEGER REFERENCES messages(id), at TEXT NOT NULL, actor TEXT NOT NULL,"
+	"  kind TEXT NOT NULL, detail TEXT);"
+	"CREATE TABLE outbox (id INTEGER PRIMARY KEY, case_id INTEGER REFERENCES cases(id),"
+	"  kind TEXT NOT NULL, dedupe_key TEXT NOT NULL UNIQUE, recipients TEXT NOT NULL,"
+	"  subject TEXT NOT NULL, message_id TEXT NOT NULL, raw BLOB NOT NULL,"
+	"  status TEXT NOT NULL DEFAULT 'queued', attempts INTEGER NOT NULL DEFAULT 0,"
+	"  created_at TEXT NOT NULL, next_try TEXT NOT NULL, sent_at TEXT, last_error TEXT);"
+	"CREATE INDEX outbox_due ON outbox(status, next_try);"
+	"CREATE TABLE deadlines (id INTEGER PRIMARY KEY, case_id INTEGER NOT NULL REFERENCES cases(id),"
+	"  kind TEXT NOT NULL, due TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'open',"
+	"  reminded_at TEXT);"
+	"CREATE TABLE postcodes (postcode TEXT PRIMARY KEY, la TEXT NOT NULL,"
+	"  terminated INTEGER NOT NULL DEFAULT 0);",
+};
+
+int store_schema_version(void)
+{
+	return (int)G_N_ELEMENTS(migrations);
+}
+
+static bool sql_fail(struct store *s, GError **error, const char *what)
+{
+	int rc = sqlite3_errcode(s->db);
+	g_set_error(error, STORE_ERROR,
+		    rc == SQLITE_BUSY || rc == SQLITE_LOCKED ? STORE_ERROR_BUSY : STORE_ERROR_SQL,
+		    "database '%s': %s: %s", s->path, what, sqlite3_errmsg(s->db));
+	return false;
+}
+
+static bool exec(struct store *s, const char *sql, GError **error)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		g_set_error(error, STORE_ERROR, STORE_ERROR_SQL, "database '%s': %s", s->path,
+			    msg ? msg : "error");
+		sqlite3_free(msg);
+		return false;
+	}
+	return true;
+}
+
+/* prep - a prepared statement; NULL (and error) when the SQL is wrong */
+static sqlite3_stmt *prep(struct store *s, const char *sql, GError **error)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		sql_fail(s, error, "prepare");
+		return NULL;
+	}
+	return st;
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static void bind_tri(sqlite3_stmt *st, int i, enum parse_tri v)
+{
+	if (v == PARSE_TRI_NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_int(st, i, v == PARSE_TRI_TRUE);
+}
+
+/* step_done - run a statement that returns no rows, then finalize it */
+static bool step_done(struct store *s, sqlite3_stmt *st, GError **error, const char *what)
+{
+	if (!st)
+		return false;
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return sql_fail(s, error, what);
+	return true;
+}
+
+static char *col_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	return t ? g_strdup((const char *)t) : NULL;
+}
+
+static char *iso(GDateTime *t)
+{
+	g_autoptr(GDateTime) u = g_date_time_to_utc(t);
+	return g_date_time_format(u, "%Y-%m-%dT%H:%M:%SZ");
+}
+
+static bool migrate(struct store *s, GError **error)
+{
+	sqlite3_stmt *st = prep(s, "PRAGMA user_version", error);
+	if (!st)
+		return false;
+	int version = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (version > store_schema_version()) {
+		g_set_error(error, STORE_ERROR, STORE_ERROR_OPEN,
+			    "database '%s': schema version %d is newer than this cmegw (%d)", s->path,
+			    version, store_schema_version());
+		return false;
+	}
+	for (int v = version; v < store_schema_version(); v++) {
+		g_autofree char *sql = g_strdup_printf("BEGIN IMMEDIATE; %s; PRAGMA user_version = %d; COMMIT;",
+						       migrations[v], v + 1);
+		if (!exec(s, sql, error)) {
+			exec(s, "ROLLBACK", NULL);
+			return false;
+		}
+	}
+	return true;
+}
+
+struct store *store_open(const char *path, GError **error)
+{
+	struct store *s = g_new0(struct store, 1);
+	s->path = g_strdup(path);
+	g_autofree char *dir = g_path_get_dirname(path);
+	g_mkdir_with_parents(dir, 0750);
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK) {
+		g_set_error(error, STORE_ERROR, STORE_ERROR_OPEN, "database '%s': %s", path,
+			    s->db ? sqlite3_errmsg(s->db) : "cannot open");
+		store_free(s);
+		return NULL;
+	}
+	sqlite3_busy_timeout(s->db, 10000);
+	if (!exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+		     "PRAGMA foreign_keys = ON;", error) ||
+	    !migrate(s, error)) {
+		g_prefix_error(error, "cannot open: ");
+		store_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void store_free(struct store *s)
+{
+	if (!s)
+		return;
+	if (s->db)
+		sqlite3_close(s->db);
+	g_free(s->path);
+	g_free(s->scratch);
+	g_free(s->scratch_ref);
+	g_free(s->scratch_la);
+	if (s->now)
+		g_date_time_unref(s->now);
+	g_free(s);
+}
+
+bool store_begin(struct store *s, GError **error)
+{
+	return exec(s, "BEGIN IMMEDIATE", error);
+}
+
+bool store_commit(struct store *s, GError **error)
+{
+	return exec(s, "COMMIT", error);
+}
+
+void store_rollback(struct store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		exec(s, "ROLLBACK", NULL);
+}
+
+/* ---- mailboxes ---- */
+
+bool store_mailbox_get(struct store *s, const char *name, uint32_t *uidvalidity_r,
+		       uint32_t *last_uid_r)
+{
+	sqlite3_stmt *st = prep(s, "SELECT uidvalidity, last_uid FROM mailboxes WHERE name = ?", NULL);
+	if (!st)
+		return false;
+	bind_text(st, 1, name);
+	bool found = sqlite3_step(st) == SQLITE_ROW;
+	if (found) {
+		*uidvalidity_r = (uint32_t)sqlite3_column_int64(st, 0);
+		*last_uid_r = (uint32_t)sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+bool store_mailbox_set(struct store *s, const char *name, uint32_t uidvalidity, uint32_t last_uid,
+		       GError **error)
+{
+	sqlite3_stmt *st = prep(s, "INSERT INTO mailboxes(name, uidvalidity, last_uid) VALUES (?,?,?)"
+				   " ON CONFLICT(name) DO UPDATE SET uidvalidity = excluded.uidvalidity,"
+				   " last_uid = excluded.last_uid", error);
+	if (!st)
+		return false;
+	bind_text(st, 1, name);
+	sqlite3_bind_int64(st, 2, uidvalidity);
+	sqlite3_bind_int64(st, 3, last_uid);
+	return step_done(s, st, error, "save mailbox state");
+}
+
+/* ---- messages ---- */
+
+bool store_message_by_uid(struct store *s, const char *mailbox, uint32_t uidvalidity,
+			  uint32_t uid, int64_t *id_r, char **status_r)
+{
+	sqlite3_stmt *st = prep(s, "SELECT id, status FROM messages WHERE mailbox = ? AND"
+				   " uidvalidity = ? AND uid = ?", NULL);
+	if (!st)
+		return false;
+	bind_text(st, 1, mailbox);
+	sqlite3_bind_int64(st, 2, uidvalidity);
+	sqlite3_bind_int64(st, 3, uid);
+	bool found = sqlite3_step(st) == SQLITE_ROW;
+	if (found) {
+		*id_r = sqlite3_column_int64(st, 0);
+		if (status_r)
+			*status_r = col_text(st, 1);
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+bool store_message_duplicate(struct store *s, const char *sha256, const char *message_id,
+			     const char *sender, int64_t *id_r)
+{
+	sqlite3_stmt *st = prep(s, "SELECT id FROM messages WHERE sha256 = ?1 OR"
+				   " (?2 IS NOT NULL AND message_id = ?2 AND sender IS ?3)"
+				   " ORDER BY id LIMIT 1", NULL);
+	if (!st)
+		return false;
+	bind_text(st, 1, sha256);
+	bind_text(st, 2, message_id);
+	bind_text(st, 3, sender);
+	bool found = sqlite3_step(st) == SQLITE_ROW;
+	if (found)
+		*id_r = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return found;
+}
+
+bool store_message_add(struct store *s, const struct store_message *m, int64_t *id_r,
+		       GError **error)
+{
+	sqlite3_stmt *st = prep(s, "INSERT INTO messages(source, mailbox, uidvalidity, uid,"
+				   " message_id, sha256, received_at, date_header, sender, subject,"
+				   " spool_path) VALUES (?,?,?,?,?,?,?,?,?,?,?)", error);
+	if (!st)
+		return false;
+	g_autofree char *at = iso(m->received_at);
+	bind_text(st, 1, m->source);
+	bind_text(st, 2, m->mailbox);
+	if (m->uid) {
+		sqlite3_bind_int64(st, 3, m->uidvalidity);
+		sqlite3_bind_int64(st, 4, m->uid);
+	}
+	bind_text(st, 5, m->message_id);
+	bind_text(st, 6, m->sha256);
+	bind_text(st, 7, at);
+	bind_text(st, 8, m->date_header);
+	bind_text(st, 9, m->sender);
+	bind_text(st, 10, m->subject);
+	bind_text(st, 11, m->spool_path);
+	if (!step_done(s, st, error, "record message"))
+		return false;
+	*id_r = sqlite3_last_insert_rowid(s->db);
+	return true;
+}
+
+bool store_message_finish(struct store *s, int64_t id, const char *kind, const char *status,
+			  const char *reason, int64_t case_id, GError **error)
+{
+	sqlite3_stmt *st = prep(s, "UPDATE messages SET kind = ?, status = ?, reason = ?,"
+				   " case_id = ? WHERE id = ?", error);
+	if (!st)
+		return false;
+	bind_text(st, 1, kind);
+	bind_text(st, 2, status);
+	bind_text(st, 3, reason);
+	if (case_id)
+		sqlite3_bind_int64(st, 4, case_id);
+	sqlite3_bind_int64(st, 5, id);
+	return step_done(s, st, error, "update message");
+}
+
+/* ---- the register ---- */
+
+/* next_ref - CME-YYYY-NNNNNN, numbered within the year */
+static char *next_ref(struct store *s, GDateTime *now, GError **error)
+{
+	int year = g_date_time_get_year(now);
+	sqlite3_stmt *st = prep(s, "INSERT INTO case_refs(year, last) VALUES (?, 1)"
+				   " ON CONFLICT(year) DO UPDATE SET last = last + 1 RETURNING last", error);
+	if (!st)
+		return NULL;
+	sqlite3_bind_int(st, 1, year);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sql_fail(s, error, "number the case");
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	gint64 n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return g_strdup_printf("CME-%04d-%06" G_GINT64_FORMAT, year, n);
+}
+
+static bool add_child(struct store *s, const struct parse_child *c, int64_t *id_r, GError **error)
+{
+	sqlite3_stmt *st = prep(s, "INSERT INTO children(forename, middle_names, surname, surname_key,"
+				   " preferred_name, dob, sex, upn, ethnicity, eal, fsm, sen)"
+				   " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", error);
+	if (!st)
+		return false;
+	g_autofree char *key = c->surname ? g_utf8_casefold(c->surname, -1) : NULL;
+	bind_text(st, 1, c->forename);
+	bind_text(st, 2, c->middle_names);
+	bind_text(st, 3, c->surname);
+	bind_text(st, 4, key);
+	bind_text(st, 5, c->preferred_name);
+	bind_text(st, 6, c->dob);
+	bind_text(st, 7, c->sex);
+	bind_text(st, 8, c->upn);
+	bind_text(st, 9, c->ethnicity);
+	bind_tri(st, 10, c->eal);
+	bind_tri(st, 11, c->fsm);
+	bind_text(st, 12, c->sen);
+	if (!step_done(s, st, error, "record child"))
+		return false;
+	*id_r = sqlite3_last_insert_rowid(s->db);
+	return true;
+}
+
+bool store_event_add(struct store *s, int64_t case_id, int64_t message_row, const char *actor,
+		     const char *kind, const char *detail, GDateTime *now, GError **error)
+{
+	sqlite3_stmt *st = prep(s, "INSERT INTO events(case_id, message_row, at, actor, kind, detail)"
+				   " VALUES (?,?,?,?,?,?)", error);
+	if (!st)
+		return false;
+	g_autofree char *at = iso(now);
+	sqlite3_bind_int64(st, 1, case_id);
+	if (message_row)
+		sqlite3_bind_int64(st, 2, message_row);
+	bind_text(st, 3, at);
+	bind_text(st, 4, actor);
+	bind_text(st, 5, kind);
+	bind_text(st, 6, detail);
+	return step_done(s, st, error, "record event");
+}
+
+bool store_case_open(struct store *s, const struct parse_record *r, const struct route_decision *d,
+		     int64_t message_row, GDateTime *now, int64_t *case_id_r, char **ref_r,
+		     GError **error)
+{
+	int64_t child = 0;
+	if (!add_child(s, &r->child, &child, error))
+		return false;
+	g_autofree char *ref = next_ref(s, now, error);
+	if (!ref)
+		return false;
+	sqlite3_stmt *st = prep(s, "INSERT INTO cases(ref, child_id, category, risk, residence_la,"
+				   " school_la, opened_at) VALUES (?,?,?,?,?,?,?)", error);
+	if (!st)
+		return false;
+	g_autofree char *at = iso(now);
+	bind_text(st, 1, ref);
+	sqlite3_bind_int64(st, 2, child);
+	bind_text(st, 3, route_category_name(d->category));
+	bind_text(st, 4, route_risk_name(d->risk));
+	bind_text(st, 5, d->residence_la);
+	bind_text(st, 6, d->school_la);
+	bind_text(st, 7, at);
+	if (!step_done(s, st, error, "open case"))
+		return false;
+	*case_id_r = sqlite3_last_insert_rowid(s->db);
+	if (!store_event_add(s, *case_id_r, message_row, "cmegw", "opened", d->reason, now, error))
+		return false;
+	*ref_r = g_steal_pointer(&ref);
+	return true;
+}
+
+static int risk_rank(const char *name)
+{
+	if (g_strcmp0(name, "immediate") == 0)
+		return ROUTE_RISK_IMMEDIATE;
+	if (g_strcmp0(name, "high") == 0)
+		return ROUTE_RISK_HIGH;
+	return ROUTE_RISK_STANDARD;
+}
+
+bool store_case_update(struct store *s, int64_t case_id, const struct parse_record *r,
+		       const struct route_decision *d, int64_t message_row, GDateTime *now,
+		       GError **error)
+{
+	(void)r;
+	/* Risk only rises; a known residence is not overwritten by silence. */
+	sqlite3_stmt *st = prep(s, "UPDATE cases SET"
+				   " risk = CASE WHEN ?1 > (CASE risk WHEN 'immediate' THEN 2"
+				   "   WHEN 'high' THEN 1 ELSE 0 END) THEN ?2 ELSE risk END,"
+				   " residence_la = COALESCE(residence_la, ?3),"
+				   " school_la = COALESCE(?4, school_la) WHERE id = ?5", error);
+	if (!st)
+		return false;
+	sqlite3_bind_int(st, 1, (int)d->risk);
+	bind_text(st, 2, route_risk_name(d->risk));
+	bind_text(st, 3, d->residence_la);
+	bind_text(st, 4, d->school_la);
+	sqlite3_bind_int64(st, 5, case_id);
+	if (!step_done(s, st, error, "update case"))
+		return false;
+	return store_event_add(s, case_id, message_row, "cmegw", "updated", d->reason, now, error);
+}
+
+/* ---- the route view ---- */
+
+static const char *view_postcode_la(void *ctx, const char *postcode)
+{
+	struct store *s = ctx;
+	g_clear_pointer(&s->scratch, g_free);
+	/* A live row first; a terminated postcode still says where it was. */
+	sqlite3_stmt *st = prep(s, "SELECT la FROM postcodes WHERE postcode = ?", NULL);
+	if (!st)
+		return NULL;
+	bind_text(st, 1, postcode);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		s->scratch = col_text(st, 0);
+	sqlite3_finalize(st);
+	return s->scratch;
+}
+
+static bool case_from(struct store *s, sqlite3_stmt *st, struct route_case *c_r)
+{
+	bool found = sqlite3_step(st) == SQLITE_ROW;
+	if (found) {
+		g_free(s->scratch_ref);
+		g_free(s->scratch_la);
+		s->scratch_ref = col_text(st, 1);
+		s->scratch_la = col_text(st, 3);
+		g_autofree char *risk = col_text(st, 2);
+		c_r->id = sqlite3_column_int64(st, 0);
+		c_r->ref = s->scratch_ref;
+		c_r->risk = (enum route_risk)risk_rank(risk);
+		c_r->residence_la = s->scratch_la;
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+#define CASE_COLS "SELECT c.id, c.ref, c.risk, c.residence_la FROM cases c"
+
+static bool view_case_by_upn(void *ctx, const char *upn, struct route_case *c_r)
+{
+	struct store *s = ctx;
+	sqlite3_stmt *st = prep(s, CASE_COLS " JOIN children ch ON ch.id = c.child_id"
+				   " WHERE ch.upn = ? AND c.status = 'open' ORDER BY c.id LIMIT 1", NULL);
+	if (!st)
+		return false;
+	bind_text(st, 1, upn);
+	return case_from(s, st, c_r);
+}
+
+static bool view_case_by_name_dob(void *ctx, const char *surname, const char *dob,
+				  struct route_case *c_r)
+{
+	struct store *s = ctx;
+	sqlite3_stmt *st = prep(s, CASE_COLS " JOIN children ch ON ch.id = c.child_id"
+				   " WHERE ch.surname_key = ? AND ch.dob = ? AND c.status = 'open'"
+				   " ORDER BY c.id LIMIT 1", NULL);
+	if (!st)
+		return false;
+	g_autofree char *key = g_utf8_casefold(surname, -1);
+	bind_text(st, 1, key);
+	bind_text(st, 2, dob);
+	return case_from(s, st, c_r);
+}
+
+static bool view_case_by_ref(void *ctx, const char *ref, struct route_case *c_r)
+{
+	struct store *s = ctx;
+	sqlite3_stmt *st = prep(s, CASE_COLS " WHERE c.ref = ?", NULL);
+	if (!st)
+		return false;
+	bind_text(st, 1, ref);
+	return case_from(s, st, c_r);
+}
+
+static unsigned view_acks_today(void *ctx, const char *address)
+{
+	struct store *s = ctx;
+	sqlite3_stmt *st = prep(s, "SELECT count(*) FROM outbox WHERE kind = 'ack_referrer' AND"
+				   " recipients = json_array(lower(?)) AND substr(created_at, 1, 10) = ?", NULL);
+	if (!st)
+		return 0;
+	g_autofree char *day = iso(s->now);
+	day[10] = '\0';
+	bind_text(st, 1, address);
+	bind_text(st, 2, day);
+	unsigned n = sqlite3_step(st) == SQLITE_ROW ? (unsigned)sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	return n;
+}
+
+void store_route_view(struct store *s, GDateTime *now, struct route_view *v)
+{
+	if (s->now)
+		g_date_time_unref(s->now);
+	s->now = g_date_time_ref(now);
+	v->ctx = s;
+	v->postcode_la = view_postcode_la;
+	v->case_by_upn = view_case_by_upn;
+	v->case_by_name_dob = view_case_by_name_dob;
+	v->case_by_ref = view_case_by_ref;
+	v->acks_today = view_acks_today;
+}
+
+/* ---- outbox ---- */
+
+static char *recipients_json(char **to)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	json_builder_begin_array(b);
+	for (int i = 0; to && to[i]; i++) {
+		g_autofree char *l = g_ascii_strdown(to[i], -1);
+		json_builder_add_string_value(b, l);
+	}
+	json_builder_end_array(b);
+	g_autoptr(JsonNode) root = json_builder_get_root(b);
+	return json_to_string(root, FALSE);
+}
+
+static char **recipients_strv(const char *json)
+{
+	g_autoptr(JsonParser) p = json_parser_new();
+	GPtrArray *out = g_ptr_array_new();
+	if (json && json_parser_load_from_data(p, json, -1, NULL)) {
+		JsonNode *root = json_parser_get_root(p);
+		if (JSON_NODE_HOLDS_ARRAY(root)) {
+			JsonArray *a = json_node_get_array(root);
+			for (guint i = 0; i < json_array_get_length(a); i++)
+				g_ptr_array_add(out, g_strdup(json_array_get_string_element(a, i)));
+		}
+	}
+	g_ptr_array_add(out, NULL);
+	return (char **)g_ptr_array_free(out, FALSE);
+}
+
+bool store_outbox_add(struct store *s, int64_t case_id, const char *kind, const char *dedupe,
+		      char **to, const char *subject, const char *message_id, GBytes *raw,
+		      GDateTime *now, bool *added_r, GError **error)
+{
+	sqlite3_stmt *st = prep(s, "INSERT OR IGNORE INTO outbox(case_id, kind, dedupe_key, recipients,"
+				   " subject, message_id, raw, created_at, next_try)"
+				   " VALUES (?,?,?,?,?,?,?,?,?)", error);
+	if (!st)
+		return false;
+	g_autofree char *rcpt = recipients_json(to);
+	g_autofree char *at = iso(now);
+	gsize len = 0;
+	const void *data = g_bytes_get_data(raw, &len);
+	if (case_id)
+		sqlite3_bind_int64(st, 1, case_id);
+	bind_text(st, 2, kind);
+	bind_text(st, 3, dedupe);
+	bind_text(st, 4, rcpt);
+	bind_text(st, 5, subject);
+	bind_text(st, 6, message_id);
+	sqlite3_bind_blob64(st, 7, data, len, SQLITE_TRANSIENT);
+	bind_text(st, 8, at);
+	bind_text(st, 9, at);
+	if (!step_done(s, st, error, "queue notification"))
+		return false;
+	if (added_r)
+		*added_r = sqlite3_changes(s->db) > 0;
+	return true;
+}
+
+void store_outbox_item_free(struct store_outbox_item *it)
+{
+	if (!it)
+		return;
+	g_free(it->kind);
+	g_strfreev(it->to);
+	g_free(it->message_id);
+	if (it->raw)
+		g_bytes_unref(it->raw);
+	g_free(it);
+}
+
+GPtrArray *store_outbox_due(struct store *s, GDateTime *now, GError **error)
+{
+	sqlite3_stmt *st = prep(s, "SELECT id, kind, recipients, message_id, raw, attempts FROM outbox"
+				   " WHERE status = 'queued' AND next_try <= ? ORDER BY id", error);
+	if (!st)
+		return NULL;
+	g_autofree char *at = iso(now);
+	bind_text(st, 1, at);
+	GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)store_outbox_item_free);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_outbox_item *it = g_new0(struct store_outbox_item, 1);
+		it->id = sqlite3_column_int64(st, 0);
+		it->kind = col_text(st, 1);
+		g_autofree char *rcpt = col_text(st, 2);
+		it->to = recipients_strv(rcpt);
+		it->message_id = col_text(st, 3);
+		it->raw = g_bytes_new(sqlite3_column_blob(st, 4), (gsize)sqlite3_column_bytes(st, 4));
+		it->attempts = sqlite3_column_int(st, 5);
+		g_ptr_array_add(out, it);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		g_ptr_array_unref(out);
+		sql_fail(s, error, "read outbox");
+		return NULL;
+	}
+	return out;
+}
+
+bool store_outbox_sent(struct store *s, int64_t id, GDateTime *now, GError **error)
+{
+	sqlite3_stmt *st = prep(s, "UPDATE outbox SET status = 'sent', attempts = attempts + 1,"
+				   " sent_at = ?, last_error = NULL WHERE id = ?", error);
+	if (!st)
+		return false;
+	g_autofree char *at = iso(now);
+	bind_text(st, 1, at);
+	sqlite3_bind_int64(st, 2, id);
+	return step_done(s, st, error, "mark sent");
+}
+
+bool store_outbox_failed(struct store *s, int64_t id, const char *error_text, bool permanent,
+			 int max_attempts, GDateTime *now, GError **error)
+{
+	sqlite3_stmt *st = prep(s, "SELECT attempts FROM outbox WHERE id = ?", error);
+	if (!st)
+		return false;
+	sqlite3_bind_int64(st, 1, id);
+	int attempts = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) + 1 : 1;
+	sqlite3_finalize(st);
+	/* Back off 1, 2, 4 ... minutes, at most an hour. */
+	int minutes = attempts >= 7 ? 60 : 1 << (attempts - 1);
+	g_autoptr(GDateTime) next = g_date_time_add_minutes(now, minutes);
+	g_autofree char *next_at = iso(next);
+	bool give_up = permanent || attempts >= max_attempts;
+	st = prep(s, "UPDATE outbox SET status = ?, attempts = ?, next_try = ?, last_error = ?"
+		     " WHERE id = ?", error);
+	if (!st)
+		return false;
+	bind_text(st, 1, give_up ? "failed" : "queued");
+	sqlite3_bind_int(st, 2, attempts);
+	bind_text(st, 3, next_at);
+	bind_text(st, 4, error_text);
+	sqlite3_bind_int64(st, 5, id);
+	return step_done(s, st, error, "record send failure");
+}
+
+/* ---- postcodes ---- */
+
+bool store_postcode_put(struct store *s, const char *postcode, const char *la, bool terminated,
+			GError **error)
+{
+	/* A live record wins over a terminated one for the same postcode. */
+	sqlite3_stmt *st = prep(s, "INSERT INTO postcodes(postcode, la, terminated) VALUES (?,?,?)"
+				   " ON CONFLICT(postcode) DO UPDATE SET la = excluded.la,"
+				   " terminated = excluded.terminated"
+				   " WHERE excluded.terminated <= postcodes.terminated", error);
+	if (!st)
+		return false;
+	bind_text(st, 1, postcode);
+	bind_text(st, 2, la);
+	sqlite3_bind_int(st, 3, terminated);
+	return step_done(s, st, error, "store postcode");
+}
+
+bool store_postcodes_clear(struct store *s, GError **error)
+{
+	return exec(s, "DELETE FROM postcodes", error);
+}
+
+/* ---- listings ---- */
+
+static void add_str(JsonBuilder *b, const char *name, sqlite3_stmt *st, int col)
+{
+	json_builder_set_member_name(b, name);
+	const unsigned char *t = sqlite3_column_text(st, col);
+	if (t)
+		json_builder_add_string_value(b, (const char *)t);
+	else
+		json_builder_add_null_value(b);
+}
+
+static void add_tri(JsonBuilder *b, const char *name, sqlite3_stmt *st, int col)
+{
+	json_builder_set_member_name(b, name);
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		json_builder_add_null_value(b);
+	else
+		json_builder_add_boolean_value(b, sqlite3_column_int(st, col) != 0);
+}
+
+#define CASE_LIST_SQL \
+	"SELECT c.id, c.ref, c.status, c.category, c.risk, c.residence_la, c.school_la," \
+	" c.opened_at, c.closed_at, c.outcome, ch.forename, ch.middle_names, ch.surname," \
+	" ch.preferred_name, ch.dob, ch.sex, ch.upn, ch.ethnicity, ch.eal, ch.fsm, ch.sen" \
+	" FROM cases c JOIN children ch ON ch.id = c.child_id"
+
+/* case_object - one case row as the FIELDS.md object */
+static void case_object(struct store *s, JsonBuilder *b, sqlite3_stmt *st)
+{
+	static const char *const names[] = { "forename", "middle_names", "surname",
+					     "preferred_name", "dob", "sex", "upn", "ethnicity" };
+	int64_t id = sqlite3_column_int64(st, 0);
+	json_builder_begin_object(b);
+	add_str(b, "ref", st, 1);
+	add_str(b, "status", st, 2);
+	add_str(b, "category", st, 3);
+	add_str(b, "risk", st, 4);
+	add_str(b, "residence_la", st, 5);
+	add_str(b, "school_la", st, 6);
+	add_str(b, "opened_at", st, 7);
+	add_str(b, "closed_at", st, 8);
+	add_str(b, "outcome", st, 9);
+	json_builder_set_member_name(b, "child");
+	json_builder_begin_object(b);
+	for (int i = 0; i < 8; i++)
+		add_str(b, names[i], st, 10 + i);
+	add_tri(b, "eal", st, 18);
+	add_tri(b, "fsm", st, 19);
+	add_str(b, "sen", st, 20);
+	json_builder_end_object(b);
+
+	json_builder_set_member_name(b, "deadlines");
+	json_builder_begin_array(b);
+	sqlite3_stmt *d = prep(s, "SELECT kind, due, state FROM deadlines WHERE case_id = ? ORDER BY due", NULL);
+	if (d) {
+		sqlite3_bind_int64(d, 1, id);
+		while (sqlite3_step(d) == SQLITE_ROW) {
+			json_builder_begin_object(b);
+			add_str(b, "kind", d, 0);
+			add_str(b, "due", d, 1);
+			add_str(b, "state", d, 2);
+			json_builder_end_object(b);
+		}
+		sqlite3_finalize(d);
+	}
+	json_builder_end_array(b);
+
+	json_builder_set_member_name(b, "messages");
+	json_builder_begin_array(b);
+	sqlite3_stmt *m = prep(s, "SELECT message_id FROM messages WHERE case_id = ? AND"
+				  " message_id IS NOT NULL ORDER BY id", NULL);
+	if (m) {
+		sqlite3_bind_int64(m, 1, id);
+		while (sqlite3_step(m) == SQLITE_ROW)
+			json_builder_add_string_value(b, (const char *)sqlite3_column_text(m, 0));
+		sqlite3_finalize(m);
+	}
+	json_builder_end_array(b);
+	json_builder_end_object(b);
+}
+
+JsonNode *store_cases_json(struct store *s, bool all, GError **error)
+{
+	sqlite3_stmt *st = prep(s, all ? CASE_LIST_SQL " ORDER BY c.id"
+				       : CASE_LIST_SQL " WHERE c.status = 'open' ORDER BY c.id", error);
+	if (!st)
+		return NULL;
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	json_builder_begin_array(b);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		case_object(s, b, st);
+	sqlite3_finalize(st);
+	json_builder_end_array(b);
+	return json_builder_get_root(b);
+}
+
+JsonNode *store_case_json(struct store *s, const char *ref, GError **error)
+{
+	sqlite3_stmt *st = prep(s, CASE_LIST_SQL " WHERE c.ref = ?", error);
+	if (!st)
+		return NULL;
+	bind_text(st, 1, ref);
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	bool found = false;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		case_object(s, b, st);
+		found = true;
+	}
+	sqlite3_finalize(st);
+	if (!found) {
+		g_set_error(error, STORE_ERROR, STORE_ERROR_NOT_FOUND, "case '%s' not found", ref);
+		return NULL;
+	}
+	JsonNode *node = json_builder_get_root(b);
+	/* The audit trail, for people reading one case. */
+	JsonObject *o = json_node_get_object(node);
+	JsonArray *events = json_array_new();
+	sqlite3_stmt *e = prep(s, "SELECT e.at, e.actor, e.kind, e.detail, m.message_id FROM events e"
+				  " JOIN cases c ON c.id = e.case_id LEFT JOIN messages m ON"
+				  " m.id = e.message_row WHERE c.ref = ? ORDER BY e.id", NULL);
+	if (e) {
+		bind_text(e, 1, ref);
+		while (sqlite3_step(e) == SQLITE_ROW) {
+			JsonObject *ev = json_object_new();
+			static const char *const cols[] = { "at", "actor", "kind", "detail", "message_id" };
+			for (int i = 0; i < 5; i++) {
+				const unsigned char *t = sqlite3_column_text(e, i);
+				if (t)
+					json_object_set_string_member(ev, cols[i], (const char *)t);
+				else
+					json_object_set_null_member(ev, cols[i]);
+			}
+			json_array_add_object_element(events, ev);
+		}
+		sqlite3_finalize(e);
+	}
+	json_object_set_array_member(o, "events", events);
+	return node;
+}
+
+JsonNode *store_outbox_json(struct store *s, GError **error)
+{
+	sqlite3_stmt *st = prep(s, "SELECT o.id, c.ref, o.kind, o.recipients, o.subject, o.status,"
+				   " o.attempts, o.sent_at, o.last_error FROM outbox o"
+				   " LEFT JOIN cases c ON c.id = o.case_id ORDER BY o.id", error);
+	if (!st)
+		return NULL;
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	json_builder_begin_array(b);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		json_builder_begin_object(b);
+		json_builder_set_member_name(b, "id");
+		json_builder_add_int_value(b, sqlite3_column_int64(st, 0));
+		add_str(b, "case_ref", st, 1);
+		add_str(b, "kind", st, 2);
+		json_builder_set_member_name(b, "to");
+		json_builder_begin_array(b);
+		g_autofree char *rcpt = col_text(st, 3);
+		g_auto(GStrv) to = recipients_strv(rcpt);
+		for (int i = 0; to[i]; i++)
+			json_builder_add_string_value(b, to[i]);
+		json_builder_end_array(b);
+		add_str(b, "subject", st, 4);
+		add_str(b, "status", st, 5);
+		json_builder_set_member_name(b, "attempts");
+		json_builder_add_int_value(b, sqlite3_column_int(st, 6));
+		add_str(b, "sent_at", st, 7);
+		add_str(b, "last_error", st, 8);
+		json_builder_end_object(b);
+	}
+	sqlite3_finalize(st);
+	json_builder_end_array(b);
+	return json_builder_get_root(b);
+}
+
+GHashTable *store_message_counts(struct store *s)
+{
+	GHashTable *t = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	sqlite3_stmt *st = prep(s, "SELECT status, count(*) FROM messages GROUP BY status", NULL);
+	if (!st)
+		return t;
+	while (sqlite3_step(st) == SQLITE_ROW)
+		g_hash_table_insert(t, col_text(st, 0), GINT_TO_POINTER(sqlite3_column_int(st, 1)));
+	sqlite3_finalize(st);
+	return t;
+}
