@@ -300,6 +300,15 @@ static bool start_tls(struct ingest_imap *s, bool preauth, GError **error)
 		s->broken = true;
 		return false;
 	}
+	/* Bytes that came after the server's OK, before the handshake, sit in
+	 * the stream's buffer and would be read as if they had come over TLS
+	 * (STARTTLS response injection). */
+	if (s->imap->imap_stream->read_buffer_len != 0) {
+		s->broken = true;
+		g_set_error(error, INGEST_ERROR, INGEST_ERROR_TLS,
+			    "%s: server sent plaintext after starttls", s->where);
+		return false;
+	}
 	/* what the server said before TLS may have been forged: ask again */
 	return verify_peer(s, error) && refresh_capabilities(s, error);
 }
@@ -729,11 +738,17 @@ void ingest_imap_free(struct ingest_imap *s)
 {
 	if (s == NULL)
 		return;
-	if (!s->broken && s->imap->imap_stream != NULL) {
+	if (s->imap->imap_stream != NULL && !s->broken) {
 		/* a server that went quiet should not hold us for the full timeout */
 		mailstream_low_set_timeout(mailstream_get_low(s->imap->imap_stream),
 					   LOGOUT_TIMEOUT);
 		mailimap_logout(s->imap);
+	}
+	if (s->imap->imap_stream != NULL) {
+		/* mailimap_free would send LOGOUT itself, even to an untrusted
+		 * server or over a stream that just timed out */
+		mailstream_close(s->imap->imap_stream);
+		s->imap->imap_stream = NULL;
 	}
 	mailimap_free(s->imap);
 	g_hash_table_unref(s->folders);

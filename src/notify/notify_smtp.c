@@ -286,8 +286,8 @@ static void set_send_error(GError **error, const char *shown, CURLcode result,
 {
 	enum notify_error_code code = classify(result, reply);
 	const char *detail = errbuf[0] ? errbuf : curl_easy_strerror(result);
-	g_autofree char *said = reply > 0 ? g_strdup_printf(" (last reply %ld)", reply)
-					  : g_strdup("");
+	g_autofree char *said = reply >= 400 ? g_strdup_printf(" (server said %ld)", reply)
+					     : g_strdup("");
 
 	g_set_error(error, NOTIFY_ERROR, code, "smtp '%s': %s%s: %s", shown,
 		    code_phrase(code), said, detail);

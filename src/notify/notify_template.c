@@ -220,6 +220,10 @@ static bool parse_header(const char *path, char **lines, struct notify_template 
 		tmpl->subject = parse_subject(path, i + 1, lines[i], error);
 		if (!tmpl->subject || !check_syntax(path, i + 1, tmpl->subject, error))
 			return false;
+		if (!tmpl->subject[0]) {
+			template_error(error, path, i + 1, "the subject is empty");
+			return false;
+		}
 	}
 	/* g_strsplit leaves "" after a final newline: that is not a blank line */
 	if (!lines[i] || !lines[i + 1]) {
@@ -265,6 +269,18 @@ static bool check_text(const char *path, const char *contents, gsize length,
 	return false;
 }
 
+/* read_failure - why ERROR's file could not be read, without GLib's
+ * repetition of the path */
+static const char *read_failure(const GError *error)
+{
+	switch (error->code) {
+	case G_FILE_ERROR_NOENT: return "no such file";
+	case G_FILE_ERROR_ACCES: return "permission denied";
+	case G_FILE_ERROR_ISDIR: return "is a directory";
+	default: return error->message;
+	}
+}
+
 /* valid_kind - KIND names a file in the template directory, nothing more */
 static bool valid_kind(const char *kind)
 {
@@ -300,7 +316,7 @@ struct notify_template *notify_template_load(const char *dir, const char *kind,
 	file = g_strconcat(kind, ".txt", NULL);
 	path = g_build_filename(dir, file, NULL);
 	if (!g_file_get_contents(path, &contents, &length, &local)) {
-		template_error(error, path, 0, "cannot read: %s", local->message);
+		template_error(error, path, 0, "cannot read: %s", read_failure(local));
 		return NULL;
 	}
 	if (!check_text(path, contents, length, error))

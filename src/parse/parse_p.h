@@ -85,9 +85,15 @@ struct parse_form {
 
 void parse_form_init(struct parse_form *form);
 void parse_form_clear(struct parse_form *form);
+/* parse_form_add - append an item (NULL past the cap on items) */
+struct parse_item *parse_form_add(struct parse_form *form, enum parse_item_type type,
+				  const char *label);
+/* parse_item_add_line - append LINE folded (nothing when blank; IT may be NULL) */
+void parse_item_add_line(struct parse_item *it, const char *line);
 /* parse_form_text - read "Label: value" lines. QUOTED_STOPS: stop at the
- * quoted original of a reply ("On ... wrote:", "-----Original Message-----") */
-void parse_form_text(struct parse_form *form, const char *text, bool quoted_stops);
+ * quoted original of a reply ("On ... wrote:", "-----Original Message-----");
+ * returns whether it stopped there */
+bool parse_form_text(struct parse_form *form, const char *text, bool quoted_stops);
 /* parse_form_html - read table rows, headings and the text between them */
 void parse_form_html(struct parse_form *form, const char *html, size_t len,
 		     bool quoted_stops);

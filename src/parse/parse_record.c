@@ -1,4 +1,5 @@
 /* parse_record.c - the record: allocation, freeing, issues and factors */
+#include <stdarg.h>
 #include <string.h>
 
 #include "parse/parse_p.h"

@@ -123,7 +123,9 @@ static const struct template_row template_rows[] = {
 	{ "template: lower-case subject", "lower", "subject:y\n\nb", "y", "b", NULL },
 	{ "template: literal braces", "braces", "Subject: a {{{{b\n\n{{{{x}}\n", "a {{{{b",
 	  "{{{{x}}\n", NULL },
-	{ "template: missing file", "missing", NULL, NULL, NULL, "missing.txt': cannot read" },
+	{ "template: missing file", "missing", NULL, NULL, NULL, "missing.txt': cannot read: no such file" },
+	{ "template: empty subject", "empty_subject", "Subject:  \n\nbody\n", NULL, NULL,
+	  "line 1: the subject is empty" },
 	{ "template: empty file", "empty", "", NULL, NULL, "line 1: no Subject header" },
 	{ "template: body first", "body_first", "Dear team,\n\nbody\n", NULL, NULL,
 	  "line 1: no Subject header" },
@@ -793,6 +795,26 @@ static void test_smtp_local(void **state)
 			 row->code, row->want_error);
 }
 
+/* a server that accepts (the kernel does, from the backlog) and never greets */
+static void test_smtp_silent(void **state)
+{
+	char *to[] = { (char *)"team@example.org", NULL };
+	int port;
+	int fd = listen_loopback(&port);
+	g_autofree char *url = g_strdup_printf("smtp://127.0.0.1:%d", port);
+	g_autoptr(notify_sender) sender = notify_smtp_new(&(struct notify_smtp_params){
+		.url = url, .security = NOTIFY_SECURITY_STARTTLS, .timeout_seconds = 1 });
+	g_autoptr(GBytes) message = test_message();
+	g_autoptr(GError) error = NULL;
+	gint64 start = g_get_monotonic_time();
+
+	assert_false(notify_sender_send(sender, "cme@example.org", to, message, &error));
+	close(fd);
+	assert_true(g_get_monotonic_time() - start < 4 * G_USEC_PER_SEC);
+	if (!g_error_matches(error, NOTIFY_ERROR, NOTIFY_ERROR_TRANSIENT))
+		fail_msg("got code %d '%s'", error->code, error->message);
+}
+
 /* ---- the runner: one cmocka test per row ---- */
 
 #define ADD_ROWS(tests, rows, fn) \
@@ -825,6 +847,8 @@ int main(void)
 	add_test(tests, "capture: refuses no recipients", test_capture_refuses, NULL, NULL, NULL);
 	ADD_ROWS(tests, smtp_rows, test_smtp);
 	ADD_ROWS(tests, smtp_local_rows, test_smtp_local);
+	add_test(tests, "smtp: silent server times out, transient", test_smtp_silent, NULL, NULL,
+		 NULL);
 
 	failed = _cmocka_run_group_tests("notify", (struct CMUnitTest *)tests->data, tests->len,
 					 template_setup, template_teardown);

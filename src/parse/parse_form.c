@@ -1,0 +1,333 @@
+/* parse_form.c - plain-text forms: "Label: value" lines, headings and
+ * continuation lines -> a flat list of items (struct parse_form) */
+#include <string.h>
+
+#include "parse/parse_p.h"
+
+/* A form with more items than this is not a form a person filled in. */
+#define MAX_ITEMS 4000
+#define MAX_LABEL 80      /* bytes of a label before its colon */
+#define MAX_HEADING 70
+
+static void item_free(gpointer p)
+{
+	struct parse_item *it = p;
+
+	g_free(it->label);
+	if (it->lines != NULL)
+		g_ptr_array_unref(it->lines);
+	g_free(it);
+}
+
+void parse_form_init(struct parse_form *form)
+{
+	form->items = g_ptr_array_new_with_free_func(item_free);
+	form->title = g_string_new(NULL);
+}
+
+void parse_form_clear(struct parse_form *form)
+{
+	g_ptr_array_unref(form->items);
+	g_string_free(form->title, TRUE);
+}
+
+struct parse_item *parse_form_add(struct parse_form *form, enum parse_item_type type,
+				  const char *label)
+{
+	struct parse_item *it;
+
+	if (form->items->len >= MAX_ITEMS)
+		return NULL;
+	it = g_new0(struct parse_item, 1);
+	it->type = type;
+	it->label = g_strdup(label);
+	it->lines = g_ptr_array_new_with_free_func(g_free);
+	g_ptr_array_add(form->items, it);
+	if (type == PARSE_ITEM_HEADING && label != NULL && form->title->len < 2000) {
+		if (form->title->len > 0)
+			g_string_append(form->title, " | ");
+		g_string_append(form->title, label);
+	}
+	return it;
+}
+
+void parse_item_add_line(struct parse_item *it, const char *line)
+{
+	char *f = parse_fold(line);
+
+	if (it != NULL && f != NULL && it->lines->len < 200)
+		g_ptr_array_add(it->lines, f);
+	else
+		g_free(f);
+}
+
+/* strip_decoration - drop bullets, rules and emphasis around a line:
+ * "** Child details **", "== Parent/carer 1 ==", "- Name: x", "• Name: x" */
+static char *strip_decoration(const char *line)
+{
+	static const char deco[] = "*#=_~|>";
+	g_autofree char *f = parse_fold(line);
+	char *b, *e;
+
+	if (f == NULL)
+		return NULL;
+	b = f;
+	while (*b != '\0' && (strchr(deco, *b) != NULL || *b == ' ' ||
+			      (*b == '-' && (b[1] == ' ' || b[1] == '-'))))
+		b++;
+	if (strncmp(b, "\xe2\x80\xa2", 3) == 0 || strncmp(b, "\xc2\xb7", 2) == 0)  /* • · */
+		b += b[0] == '\xe2' ? 3 : 2;
+	e = b + strlen(b);
+	while (e > b && (strchr(deco, e[-1]) != NULL || e[-1] == ' ' || e[-1] == '-'))
+		e--;
+	*e = '\0';
+	return parse_fold(b);
+}
+
+/* is_rule - a line of only - = _ * ~ (a separator) */
+static bool is_rule(const char *f)
+{
+	for (; *f != '\0'; f++)
+		if (strchr("-=_*~+ ", *f) == NULL)
+			return false;
+	return true;
+}
+
+static bool ci_contains(const char *hay, const char *needle)
+{
+	g_autofree char *h = g_ascii_strdown(hay, -1);
+
+	return strstr(h, needle) != NULL;
+}
+
+/* is_original_marker - where the quoted original of a reply or forward starts */
+static bool is_original_marker(const char *f)
+{
+	size_t n = strlen(f);
+
+	if (ci_contains(f, "original message") && (f[0] == '-' || f[0] == '_'))
+		return true;
+	if (n >= 10 && strspn(f, "_") == n)
+		return true;
+	return g_ascii_strncasecmp(f, "on ", 3) == 0 && n > 8 &&
+	       g_ascii_strcasecmp(f + n - 6, "wrote:") == 0;
+}
+
+static bool is_forward_marker(const char *f)
+{
+	return ci_contains(f, "forwarded message") ||
+	       g_ascii_strncasecmp(f, "begin forwarded", 15) == 0;
+}
+
+/* split_label - "Label: value" -> label and value; false when the line has
+ * no label (no colon, a time "09:30", a URL, a label too long) */
+static bool split_label(const char *line, char **label_r, char **value_r)
+{
+	const char *c;
+
+	for (c = strchr(line, ':'); c != NULL; c = strchr(c + 1, ':')) {
+		if (c > line && g_ascii_isdigit(c[-1]) && g_ascii_isdigit(c[1]))
+			continue;
+		break;
+	}
+	if (c == NULL || c == line || c - line > MAX_LABEL || strncmp(c + 1, "//", 2) == 0)
+		return false;
+	*label_r = g_strndup(line, (gsize)(c - line));
+	{
+		g_autofree char *clean = strip_decoration(*label_r);
+		g_autofree char *words = parse_words(clean);
+		unsigned n = 0;
+
+		for (const char *w = words; *w != '\0'; w++)
+			n += *w == ' ';
+		if (clean == NULL || words[0] == '\0' || n > 12 ||
+		    !g_unichar_isalpha(g_utf8_get_char(words))) {
+			g_free(*label_r);
+			return false;
+		}
+		g_free(*label_r);
+		*label_r = g_steal_pointer(&clean);
+	}
+	*value_r = parse_fold(c + 1);
+	return true;
+}
+
+/* split_columns - "Label<TAB>value" or "Label   value" (a table rendered as
+ * text); only when the label is one we know */
+static bool split_columns(const char *raw, char **label_r, char **value_r)
+{
+	const char *p = raw, *gap;
+	struct parse_label info;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	for (gap = p; *gap != '\0'; gap++)
+		if (*gap == '\t' || (gap[0] == ' ' && gap[1] == ' ' && gap[2] == ' '))
+			break;
+	if (*gap == '\0' || gap == p || gap - p > MAX_LABEL)
+		return false;
+	*label_r = g_strndup(p, (gsize)(gap - p));
+	parse_label_classify(*label_r, &info);
+	*value_r = parse_fold(gap);
+	if (info.field == PARSE_F_NONE || *value_r == NULL) {
+		g_free(*label_r);
+		g_free(*value_r);
+		return false;
+	}
+	return true;
+}
+
+/* heading_like - a short line that could open a section */
+static bool heading_like(const char *f)
+{
+	size_t n = strlen(f);
+	unsigned words = 1;
+
+	if (n == 0 || n > MAX_HEADING || strchr(".,;!?", f[n - 1]) != NULL)
+		return false;
+	if (strchr(f, '@') != NULL || ci_contains(f, "http"))
+		return false;
+	for (const char *p = f; *p != '\0'; p++)
+		words += *p == ' ';
+	return words <= 8 && g_unichar_isalnum(g_utf8_get_char(f));
+}
+
+/* section_word_heading - "Section 2: Child details" -> "Child details" */
+static bool section_word_heading(const char *label)
+{
+	g_autofree char *w = parse_words(label);
+	static const char *const words[] = { "section", "part", "step", "page", NULL };
+
+	for (const char *const *p = words; *p != NULL; p++) {
+		size_t n = strlen(*p);
+
+		if (strncmp(w, *p, n) == 0 && (w[n] == '\0' ||
+					      (w[n] == ' ' && strchr(w + n + 1, ' ') == NULL)))
+			return true;
+	}
+	return false;
+}
+
+struct text_state {
+	struct parse_form *form;
+	struct parse_item *open;   /* the field continuation lines join */
+	bool open_multi;           /* its value may run over several lines */
+	bool open_empty;           /* its value is still to come */
+	struct parse_item *text;   /* the prose item lines join */
+};
+
+/* text_line_labelled - a line with "Label: value" */
+static void text_line_labelled(struct text_state *st, char *label, char *value)
+{
+	struct parse_item *it;
+
+	st->text = NULL;
+	if (value != NULL && section_word_heading(label)) {
+		parse_form_add(st->form, PARSE_ITEM_HEADING, value);
+		st->open = NULL;
+		return;
+	}
+	it = parse_form_add(st->form, PARSE_ITEM_FIELD, label);
+	if (it != NULL && value != NULL)
+		parse_item_add_line(it, value);
+	st->open = it;
+	st->open_multi = parse_label_multiline(label);
+	st->open_empty = value == NULL;
+}
+
+/* text_line_bare - a line without a label: continuation, heading or prose */
+static void text_line_bare(struct text_state *st, const char *raw, const char *clean)
+{
+	bool indented = raw[0] == ' ' || raw[0] == '\t';
+	int index;
+	const char *rel;
+	enum parse_section sect = parse_heading_classify(clean, &index, &rel);
+	char *label = NULL, *value = NULL;
+
+	if (st->open != NULL && (indented || st->open_empty || st->open_multi) &&
+	    (sect == PARSE_SECT_NONE || indented || st->open_empty)) {
+		parse_item_add_line(st->open, clean);
+		if (st->open_empty && !st->open_multi)
+			st->open = NULL;
+		st->open_empty = false;
+		return;
+	}
+	st->open = NULL;
+	if (split_columns(raw, &label, &value)) {
+		text_line_labelled(st, label, value);
+		g_free(label);
+		g_free(value);
+		st->open = NULL;
+		return;
+	}
+	if (heading_like(clean)) {
+		parse_form_add(st->form, PARSE_ITEM_HEADING, clean);
+		st->text = NULL;
+		return;
+	}
+	if (st->text == NULL)
+		st->text = parse_form_add(st->form, PARSE_ITEM_TEXT, NULL);
+	parse_item_add_line(st->text, clean);
+}
+
+static void text_line(struct text_state *st, const char *raw, bool quoted_stops, bool *stop_r)
+{
+	g_autofree char *folded = parse_fold(raw);
+	g_autofree char *clean = NULL;
+	char *label = NULL, *value = NULL;
+
+	if (folded == NULL || is_rule(folded)) {
+		if (folded != NULL && is_original_marker(folded)) {
+			if (quoted_stops)
+				*stop_r = true;
+			else
+				parse_form_add(st->form, PARSE_ITEM_FORWARD, NULL);
+		}
+		st->open = NULL;
+		st->text = NULL;
+		return;
+	}
+	if (folded[0] == '>') {       /* quoted text is someone else's */
+		st->open = NULL;
+		return;
+	}
+	if (is_original_marker(folded) || is_forward_marker(folded)) {
+		if (quoted_stops && is_original_marker(folded)) {
+			*stop_r = true;
+			return;
+		}
+		parse_form_add(st->form, PARSE_ITEM_FORWARD, NULL);
+		st->open = NULL;
+		st->text = NULL;
+		return;
+	}
+	clean = strip_decoration(folded);
+	if (clean == NULL)
+		return;
+	if (split_label(clean, &label, &value)) {
+		text_line_labelled(st, label, value);
+		g_free(label);
+		g_free(value);
+		return;
+	}
+	text_line_bare(st, raw, clean);
+}
+
+bool parse_form_text(struct parse_form *form, const char *text, bool quoted_stops)
+{
+	struct text_state st = { .form = form };
+	const char *p = text;
+	bool stop = false;
+
+	while (p != NULL && *p != '\0' && !stop) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl != NULL ? (size_t)(nl - p) : strlen(p);
+		g_autofree char *line = g_strndup(p, n);
+
+		if (n > 0 && line[n - 1] == '\r')
+			line[n - 1] = '\0';
+		text_line(&st, line, quoted_stops, &stop);
+		p = nl != NULL ? nl + 1 : NULL;
+	}
+	return stop;
+}

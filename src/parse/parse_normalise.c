@@ -1,0 +1,604 @@
+/* parse_normalise.c - value readers: text folding, dates, postcodes, UPNs,
+ * phone numbers, LAESTABs, e-mail addresses, answers, sex and SEN */
+#include <string.h>
+
+#include "parse/parse_p.h"
+
+/* is_fold_space - characters that count as white space in form values */
+static bool is_fold_space(gunichar c)
+{
+	return g_unichar_isspace(c) || g_unichar_iscntrl(c) || c == 0x200B ||
+	       c == 0xFEFF || c == 0x00A0 || c == 0x202F || c == 0x2007;
+}
+
+char *parse_fold(const char *text)
+{
+	GString *out;
+	bool space = false;
+
+	if (text == NULL)
+		return NULL;
+	out = g_string_sized_new(strlen(text));
+	for (const char *p = text; *p != '\0';) {
+		gunichar c = g_utf8_get_char_validated(p, -1);
+
+		if (c == (gunichar)-1 || c == (gunichar)-2) {
+			p++;   /* not UTF-8: the decoder should have fixed it; skip */
+			continue;
+		}
+		if (is_fold_space(c)) {
+			space = out->len > 0;
+		} else {
+			if (space)
+				g_string_append_c(out, ' ');
+			space = false;
+			g_string_append_unichar(out, c);
+		}
+		p = g_utf8_next_char(p);
+	}
+	if (out->len == 0) {
+		g_string_free(out, TRUE);
+		return NULL;
+	}
+	return g_string_free(out, FALSE);
+}
+
+char *parse_fold_lower(const char *text)
+{
+	g_autofree char *f = parse_fold(text);
+
+	return f != NULL ? g_utf8_strdown(f, -1) : g_strdup("");
+}
+
+char *parse_words(const char *text)
+{
+	g_autofree char *low = parse_fold_lower(text);
+	GString *out = g_string_sized_new(strlen(low));
+	bool space = false;
+
+	for (const char *p = low; *p != '\0'; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char(p);
+
+		if (c == '.' || c == '\'' || c == 0x2019 || c == 0x2018)
+			continue;
+		if (g_unichar_isalnum(c)) {
+			if (space && out->len > 0)
+				g_string_append_c(out, ' ');
+			space = false;
+			g_string_append_unichar(out, c);
+		} else {
+			space = true;
+		}
+	}
+	return g_string_free(out, FALSE);
+}
+
+static bool word_in(const char *w, const char *const *list)
+{
+	for (; *list != NULL; list++)
+		if (strcmp(w, *list) == 0)
+			return true;
+	return false;
+}
+
+/* starts_with_words - W begins with the words PREFIX (whole words) */
+static bool starts_with_words(const char *w, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return strncmp(w, prefix, n) == 0 && (w[n] == '\0' || w[n] == ' ');
+}
+
+bool parse_value_blank(const char *text)
+{
+	static const char *const blanks[] = {
+		"", "n a", "na", "nil", "none", "not known", "unknown", "not applicable",
+		"tbc", "tba", "to be confirmed", "not given", "not provided", "none known",
+		"not stated", "no information", "dont know", "do not know", "not sure",
+		"unsure", "not recorded", "no", NULL,
+	};
+	g_autofree char *w = parse_words(text);
+
+	return word_in(w, blanks);
+}
+
+/* ---- dates ---- */
+
+struct date_tok {
+	bool number;
+	int value;        /* number, or month 1..12 for a month word */
+	int digits;
+};
+
+static int month_from_word(const char *w)
+{
+	static const char *const full[] = {
+		"january", "february", "march", "april", "may", "june", "july",
+		"august", "september", "october", "november", "december",
+	};
+
+	for (int i = 0; i < 12; i++) {
+		if (strcmp(w, full[i]) == 0 || (strlen(w) == 3 && strncmp(w, full[i], 3) == 0))
+			return i + 1;
+	}
+	if (strcmp(w, "sept") == 0)
+		return 9;
+	return 0;
+}
+
+/* date_word - what a word in a date is: a month (1..12), ignorable (0), or
+ * not part of a date (-1) */
+static int date_word(const char *w, bool after_number)
+{
+	static const char *const skip[] = {
+		"monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+		"sunday", "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri",
+		"sat", "sun", "of", NULL,
+	};
+	static const char *const ordinals[] = { "st", "nd", "rd", "th", NULL };
+	int m;
+
+	if (after_number && word_in(w, ordinals))
+		return 0;
+	if (word_in(w, skip))
+		return 0;
+	m = month_from_word(w);
+	return m > 0 ? m : -1;
+}
+
+/* date_tokens - split a lower-cased date into numbers and month words;
+ * -1 when a word is not part of a date or there are too many tokens */
+static int date_tokens(const char *s, struct date_tok *toks, int max)
+{
+	int n = 0;
+
+	for (const char *p = s; *p != '\0';) {
+		if (g_ascii_isdigit(*p)) {
+			int v = 0, d = 0;
+
+			for (; g_ascii_isdigit(*p); p++, d++)
+				if (d < 8)
+					v = v * 10 + (*p - '0');
+			if (n == max)
+				return -1;
+			toks[n++] = (struct date_tok){ true, v, d };
+		} else if (g_ascii_isalpha(*p)) {
+			char w[16];
+			size_t len = 0;
+			bool after = p > s && g_ascii_isdigit(p[-1]);
+			int m;
+
+			for (; g_ascii_isalpha(*p); p++)
+				if (len < sizeof w - 1)
+					w[len++] = *p;
+			w[len] = '\0';
+			m = date_word(w, after);
+			if (m < 0)
+				return -1;
+			if (m == 0)
+				continue;
+			if (n == max)
+				return -1;
+			toks[n++] = (struct date_tok){ false, m, 0 };
+		} else if ((unsigned char)*p >= 0x80) {
+			return -1;
+		} else {
+			p++;
+		}
+	}
+	return n;
+}
+
+/* cut_time - drop a trailing time of day ("03/04/2015 09:30", ISO "T00:00") */
+static void cut_time(char *s)
+{
+	char *colon = strchr(s, ':');
+	char *t;
+
+	if (strlen(s) > 10 && s[4] == '-' && s[10] == 't')
+		s[10] = '\0';
+	if (colon == NULL)
+		return;
+	for (t = colon; t > s && g_ascii_isdigit(t[-1]); t--)
+		;
+	if (t > s && t[-1] == ' ')
+		t[-1] = '\0';
+}
+
+char *parse_date_read(const char *text, const char **problem_r)
+{
+	g_autofree char *s = parse_fold_lower(text);
+	struct date_tok t[6];
+	int n, d, m, y, ydigits;
+
+	*problem_r = "not a date";
+	cut_time(s);
+	n = date_tokens(s, t, 6);
+	if (n != 3)
+		return NULL;
+	if (t[0].number && t[1].number && t[2].number) {
+		if (t[0].digits == 4) {
+			y = t[0].value, m = t[1].value, d = t[2].value, ydigits = 4;
+		} else {
+			d = t[0].value, m = t[1].value, y = t[2].value, ydigits = t[2].digits;
+			if (t[0].digits > 2 || t[1].digits > 2)
+				return NULL;
+		}
+	} else if (t[0].number && !t[1].number && t[2].number) {
+		d = t[0].value, m = t[1].value, y = t[2].value, ydigits = t[2].digits;
+	} else if (!t[0].number && t[1].number && t[2].number) {
+		m = t[0].value, d = t[1].value, y = t[2].value, ydigits = t[2].digits;
+	} else {
+		return NULL;
+	}
+	if (ydigits == 2) {
+		*problem_r = "two-digit year";
+		return NULL;
+	}
+	if (ydigits != 4 || y < 1900 || y > 2099) {
+		*problem_r = "year out of range";
+		return NULL;
+	}
+	if (m < 1 || m > 12 || d < 1 || !g_date_valid_dmy((GDateDay)d, (GDateMonth)m, (GDateYear)y)) {
+		*problem_r = "no such date";
+		return NULL;
+	}
+	*problem_r = NULL;
+	return g_strdup_printf("%04d-%02d-%02d", y, m, d);
+}
+
+char *parse_date_dayfirst(const char *text)
+{
+	const char *problem;
+
+	return text != NULL ? parse_date_read(text, &problem) : NULL;
+}
+
+/* ---- postcodes ---- */
+
+/* outward_shape - A9 A99 AA9 AA99 A9A AA9A */
+static bool outward_shape(const char *s, size_t n)
+{
+	char shape[5];
+
+	if (n < 2 || n > 4)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (g_ascii_isalpha(s[i]))
+			shape[i] = 'A';
+		else if (g_ascii_isdigit(s[i]))
+			shape[i] = '9';
+		else
+			return false;
+	}
+	shape[n] = '\0';
+	return strcmp(shape, "A9") == 0 || strcmp(shape, "A99") == 0 ||
+	       strcmp(shape, "AA9") == 0 || strcmp(shape, "AA99") == 0 ||
+	       strcmp(shape, "A9A") == 0 || strcmp(shape, "AA9A") == 0;
+}
+
+static bool inward_shape(const char *s)
+{
+	return g_ascii_isdigit(s[0]) && g_ascii_isalpha(s[1]) && g_ascii_isalpha(s[2]);
+}
+
+bool parse_postcode_valid(const char *pc)
+{
+	const char *sp;
+
+	if (pc == NULL)
+		return false;
+	if (strcmp(pc, "GIR 0AA") == 0)
+		return true;
+	sp = strchr(pc, ' ');
+	return sp != NULL && strlen(sp + 1) == 3 && inward_shape(sp + 1) &&
+	       outward_shape(pc, (size_t)(sp - pc));
+}
+
+char *parse_postcode_normalise(const char *text)
+{
+	GString *c;
+	g_autofree char *compact = NULL;
+	char *out;
+
+	if (text == NULL)
+		return NULL;
+	c = g_string_new(NULL);
+	for (const char *p = text; *p != '\0'; p++)
+		if (!g_ascii_isspace(*p))
+			g_string_append_c(c, g_ascii_toupper(*p));
+	compact = g_string_free(c, FALSE);
+	if (strlen(compact) < 5 || strlen(compact) > 7)
+		return NULL;
+	out = g_strdup_printf("%.*s %s", (int)(strlen(compact) - 3), compact,
+			      compact + strlen(compact) - 3);
+	if (!parse_postcode_valid(out)) {
+		g_free(out);
+		return NULL;
+	}
+	return out;
+}
+
+bool parse_postcode_find(const char *text, size_t *start_r, size_t *len_r)
+{
+	size_t n = strlen(text);
+	bool found = false;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!g_ascii_isalpha(text[i]) || (i > 0 && g_ascii_isalnum(text[i - 1])))
+			continue;
+		for (size_t ol = 2; ol <= 4 && i + ol + 3 <= n; ol++) {
+			size_t j = i + ol;
+
+			if (!outward_shape(text + i, ol))
+				continue;
+			if (text[j] == ' ')
+				j++;
+			if (j + 3 > n || !inward_shape(text + j) ||
+			    (j + 3 < n && g_ascii_isalnum(text[j + 3])))
+				continue;
+			*start_r = i;
+			*len_r = j + 3 - i;
+			found = true;
+		}
+	}
+	return found;
+}
+
+/* ---- UPN ---- */
+
+static const char upn_letters[] = "ABCDEFGHJKLMNPQRTUVWXYZ";
+
+char *parse_upn_normalise(const char *text)
+{
+	GString *s = g_string_new(NULL);
+
+	for (const char *p = text != NULL ? text : ""; *p != '\0'; p++)
+		if (!g_ascii_isspace(*p))
+			g_string_append_c(s, g_ascii_toupper(*p));
+	if (s->len == 0) {
+		g_string_free(s, TRUE);
+		return NULL;
+	}
+	return g_string_free(s, FALSE);
+}
+
+const char *parse_upn_check(const char *upn)
+{
+	const char *letter;
+	unsigned sum = 0;
+
+	if (upn == NULL)
+		return "no UPN";
+	if (strlen(upn) == 3 && strncmp(upn, "UN", 2) == 0 && upn[2] >= '1' && upn[2] <= '5')
+		return NULL;
+	if (strlen(upn) != 13)
+		return "UPN is not 13 characters";
+	for (int i = 1; i < 12; i++)
+		if (!g_ascii_isdigit(upn[i]))
+			return "UPN characters 2 to 12 are not all digits";
+	letter = g_ascii_isdigit(upn[12]) ? NULL : strchr(upn_letters, upn[12]);
+	if (!g_ascii_isdigit(upn[12]) && (upn[12] == '\0' || letter == NULL))
+		return "UPN character 13 is not a digit or an allowed letter";
+	for (int i = 1; i < 13; i++) {
+		unsigned v = g_ascii_isdigit(upn[i]) ? (unsigned)(upn[i] - '0')
+						      : (unsigned)(letter - upn_letters);
+
+		sum += v * (unsigned)(i + 1);
+	}
+	if (upn[0] != upn_letters[sum % 23])
+		return "UPN check letter is wrong";
+	return NULL;
+}
+
+/* ---- phones, LAESTABs, e-mail ---- */
+
+char *parse_phone_normalise(const char *text)
+{
+	GString *s;
+	const char *p;
+	unsigned digits = 0;
+
+	if (text == NULL)
+		return NULL;
+	for (p = text; *p != '\0' && *p != '+' && !g_ascii_isdigit(*p); p++)
+		;
+	s = g_string_new(NULL);
+	if (*p == '+') {
+		g_string_append_c(s, '+');
+		p++;
+	}
+	for (; *p != '\0'; p++) {
+		if (g_ascii_isdigit(*p)) {
+			g_string_append_c(s, *p);
+			digits++;
+		} else if (strncmp(p, "(0)", 3) == 0 && s->str[0] == '+') {
+			p += 2;   /* "+44 (0)7700": the trunk 0 is not dialled */
+		} else if (*p != ' ' && *p != '(' && *p != ')' && *p != '-' && *p != '.') {
+			break;
+		}
+	}
+	if (digits < 7 || digits > 15) {
+		g_string_free(s, TRUE);
+		return NULL;
+	}
+	return g_string_free(s, FALSE);
+}
+
+static bool all_char(const char *s, char c, size_t n)
+{
+	if (strlen(s) != n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != c)
+			return false;
+	return true;
+}
+
+char *parse_laestab_normalise(const char *text)
+{
+	g_autofree char *s = parse_upn_normalise(text);   /* upper, no spaces */
+	char digits[8];
+	size_t n = 0;
+
+	if (s == NULL)
+		return NULL;
+	if (all_char(s, 'X', 7) || all_char(s, 'X', 8))
+		return g_strdup("XXXXXXX");
+	if (all_char(s, 'M', 7))
+		return g_strdup("MMMMMMM");
+	for (const char *p = s; *p != '\0'; p++) {
+		if (g_ascii_isdigit(*p) && n < 7)
+			digits[n++] = *p;
+		else if ((*p != '/' && *p != '-') || p - s != 3)
+			return NULL;
+	}
+	if (n != 7 || strlen(s) > 8)
+		return NULL;
+	digits[7] = '\0';
+	return g_strdup(digits);
+}
+
+static bool email_local_char(char c)
+{
+	return g_ascii_isalnum(c) || strchr("._%+-'", c) != NULL;
+}
+
+char *parse_email_normalise(const char *text)
+{
+	const char *at, *b, *e;
+
+	if (text == NULL || (at = strchr(text, '@')) == NULL)
+		return NULL;
+	for (b = at; b > text && email_local_char(b[-1]); b--)
+		;
+	for (e = at + 1; g_ascii_isalnum(*e) || *e == '.' || *e == '-'; e++)
+		;
+	while (e > at + 1 && e[-1] == '.')
+		e--;
+	if (b == at || memchr(at + 1, '.', (size_t)(e - at - 1)) == NULL)
+		return NULL;
+	return g_ascii_strdown(b, e - b);
+}
+
+/* ---- answers ---- */
+
+enum parse_tri parse_tri_read(const char *text)
+{
+	static const char *const yes[] = { "yes", "y", "true", "ticked", "checked", "eligible",
+					   "entitled", NULL };
+	static const char *const no[] = { "no", "n", "false", "ineligible", NULL };
+	g_autofree char *w = parse_words(text);
+	char *sp = strchr(w, ' ');
+
+	if (starts_with_words(w, "not eligible") || starts_with_words(w, "not entitled"))
+		return PARSE_TRI_FALSE;
+	if (sp != NULL)
+		*sp = '\0';
+	if (word_in(w, yes))
+		return PARSE_TRI_TRUE;
+	if (word_in(w, no))
+		return PARSE_TRI_FALSE;
+	return PARSE_TRI_NULL;
+}
+
+bool parse_answer_unsure(const char *text)
+{
+	static const char *const unsure[] = {
+		"not sure", "unsure", "dont know", "do not know", "unknown", "not known",
+		"uncertain", "possibly", "maybe", "don t know", NULL,
+	};
+	g_autofree char *w = parse_words(text);
+
+	for (const char *const *u = unsure; *u != NULL; u++)
+		if (starts_with_words(w, *u))
+			return true;
+	return false;
+}
+
+const char *parse_sex_read(const char *text)
+{
+	static const char *const female[] = { "f", "female", "girl", NULL };
+	static const char *const male[] = { "m", "male", "boy", NULL };
+	g_autofree char *w = parse_words(text);
+	char *sp = strchr(w, ' ');
+
+	if (sp != NULL)
+		*sp = '\0';
+	if (word_in(w, female))
+		return "female";
+	if (word_in(w, male))
+		return "male";
+	return NULL;
+}
+
+/* has_words - W (space-separated words) holds the words PHRASE, not just
+ * after "no" or "not" */
+static bool has_words(const char *w, const char *phrase)
+{
+	g_autofree char *hay = g_strdup_printf(" %s ", w);
+	g_autofree char *needle = g_strdup_printf(" %s ", phrase);
+	const char *p = hay;
+
+	while ((p = strstr(p, needle)) != NULL) {
+		if (!(p - hay >= 3 && strncmp(p - 3, " no", 3) == 0) &&
+		    !(p - hay >= 4 && strncmp(p - 4, " not", 4) == 0))
+			return true;
+		p++;
+	}
+	return false;
+}
+
+const char *parse_sen_read(const char *text)
+{
+	static const char *const ehcp[] = {
+		"ehcp", "ehc plan", "education health and care plan", "statement",
+		"statemented", "la idp", "local authority idp", "idp maintained by the local authority",
+		"idp maintained by the la", NULL,
+	};
+	static const char *const support[] = {
+		"sen support", "school action", "school action plus", "school idp", "support",
+		"k", "yes", "y", "sen", "send", "aln", "under assessment", "assessment",
+		"school based", NULL,
+	};
+	static const char *const none[] = {
+		"no", "none", "n", "nil", "n a", "na", "not applicable", "no sen", "no send",
+		"none known", "no aln", NULL,
+	};
+	g_autofree char *w = parse_words(text);
+
+	if (word_in(w, none))
+		return "none";
+	if (strcmp(w, "e") == 0)
+		return "ehcp";
+	for (const char *const *p = ehcp; *p != NULL; p++)
+		if (has_words(w, *p))
+			return "ehcp";
+	for (const char *const *p = support; *p != NULL; p++)
+		if (has_words(w, *p))
+			return "sen_support";
+	return NULL;
+}
+
+char *parse_case_tag_find(const char *text)
+{
+	if (text == NULL)
+		return NULL;
+	for (const char *p = text; (p = strchr(p, '-')) != NULL; p++) {
+		const char *s = p - 3;
+		bool ok;
+
+		if (p - text < 3 || g_ascii_strncasecmp(s, "CME", 3) != 0 ||
+		    (s > text && g_ascii_isalnum(s[-1])))
+			continue;
+		ok = true;
+		for (int i = 1; i <= 11 && ok; i++) {
+			char c = p[i];
+
+			ok = i == 5 ? c == '-' : g_ascii_isdigit(c);
+		}
+		if (ok && !g_ascii_isdigit(p[12]))
+			return g_strdup_printf("CME-%.4s-%.6s", p + 1, p + 6);
+	}
+	return NULL;
+}
