@@ -107,7 +107,7 @@ check: deps
 
 demo: deps
 	@$(MAKE) --no-print-directory $(BIN)
-	CMEGW=$(CURDIR)/$(BIN) ./scripts/demo.sh
+	CMEGW=$(CURDIR)/$(BIN) python3 scripts/demo.py
 
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/cmegw/templates \

@@ -420,13 +420,19 @@ def t_log():
             raise AssertionError("POSTFIX_LOG has no relay refusal")
 
 
-@test("mailtool append, folders and list work on a new folder")
+def mailtool_after(cmd, *args):
+    """mailtool with --env after the subcommand, as tests/integration/cmegwtest.py calls it."""
+    return run([sys.executable, MAILTOOL, cmd, "--env", os.path.join(S.dir, "env")] + list(args))
+
+
+@test("mailtool append, folders and list work on a new folder (--env after the subcommand)")
 def t_append():
     path = write_message("append1")
-    p = mailtool("append", "--user", "cme@kent.example.org", "--mailbox", "Archive/2025", path)
+    p = mailtool_after("append", "--user", "cme@kent.example.org", "--mailbox", "Archive/2025",
+                       path)
     if p.returncode != 0:
         raise AssertionError("append: %s" % p.stderr)
-    p = mailtool("folders", "--user", "cme@kent.example.org")
+    p = mailtool_after("folders", "--user", "cme@kent.example.org")
     if p.returncode != 0 or "Archive/2025" not in json.loads(p.stdout):
         raise AssertionError("folders: %s %s" % (p.stdout, p.stderr))
     p = mailtool("list", "--user", "cme@kent.example.org", "--mailbox", "Archive/2025")

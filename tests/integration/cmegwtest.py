@@ -89,7 +89,7 @@ class Servers:
         return False
 
     def mailtool(self, *args):
-        out = subprocess.run([sys.executable, MAILTOOL, args[0], "--env", self.envfile] + list(args[1:]),
+        out = subprocess.run([sys.executable, MAILTOOL, "--env", self.envfile] + list(args),
                              stdin=subprocess.DEVNULL, capture_output=True, text=True)
         if out.returncode != 0:
             raise RuntimeError("mailtool %s failed: %s" % (args[0], out.stderr.strip()))

@@ -417,14 +417,26 @@ def cmd_send(args, env):
 # ----------------------------------------------------------------------------- main
 
 def main(argv=None):
+    # The common options go before or after the subcommand ("--env E send" or "send --env E").
+    def common(parser, defaults):
+        kw = (lambda v: {"default": v}) if defaults else (lambda v: {"default": argparse.SUPPRESS})
+        parser.add_argument("--env", **kw(os.environ.get("CMEGW_TEST_ENV")),
+                            help="DIR/env written by servers.sh start (default $CMEGW_TEST_ENV)")
+        parser.add_argument("--host", **kw(None),
+                            help="server address (default HOST from env, 127.0.0.1)")
+        parser.add_argument("--password", **kw(None),
+                            help="password to log in with (default PASSWORD from env)")
+
     p = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n")[0])
-    p.add_argument("--env", default=os.environ.get("CMEGW_TEST_ENV"),
-                   help="DIR/env written by servers.sh start (default $CMEGW_TEST_ENV)")
-    p.add_argument("--host", help="server address (default HOST from env, 127.0.0.1)")
-    p.add_argument("--password", help="password to log in with (default PASSWORD from env)")
+    common(p, True)
+    shared = argparse.ArgumentParser(add_help=False)
+    common(shared, False)
     sub = p.add_subparsers(dest="cmd", required=True)
 
-    s = sub.add_parser("send", help="submit RFC 5322 files over SMTP with STARTTLS")
+    def add(name, help_):
+        return sub.add_parser(name, help=help_, parents=[shared])
+
+    s = add("send", "submit RFC 5322 files over SMTP with STARTTLS")
     s.add_argument("--from", dest="sender", required=True)
     s.add_argument("--to", action="append", required=True)
     s.add_argument("--auth", metavar="USER",
@@ -432,17 +444,17 @@ def main(argv=None):
     s.add_argument("--port", type=int, help="SMTP port (default SMTP_PORT)")
     s.add_argument("files", nargs="+", metavar="FILE")
 
-    s = sub.add_parser("list", help="print a mailbox's messages as JSON")
+    s = add("list", "print a mailbox's messages as JSON")
     s.add_argument("--user", required=True)
     s.add_argument("--mailbox", default="INBOX")
     s.add_argument("--wait", type=float, default=0, metavar="SECONDS",
                    help="poll until --count messages are there or SECONDS pass")
     s.add_argument("--count", type=int, metavar="N")
 
-    s = sub.add_parser("folders", help="print the user's folder names as JSON")
+    s = add("folders", "print the user's folder names as JSON")
     s.add_argument("--user", required=True)
 
-    s = sub.add_parser("append", help="IMAP APPEND files to a mailbox")
+    s = add("append", "IMAP APPEND files to a mailbox")
     s.add_argument("--user", required=True)
     s.add_argument("--mailbox", required=True)
     s.add_argument("--flags", help='flags to set, e.g. "\\Seen \\Flagged"')
