@@ -565,6 +565,7 @@ static int parse_options(struct globals *g, int *argc, char **argv, bool *help_r
 			argv[out++] = argv[i];
 		}
 	}
+	argv[out] = NULL;   /* commands may walk the arguments as a strv */
 	*argc = out;
 	return EXIT_OK;
 }

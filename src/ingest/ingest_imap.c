@@ -54,68 +54,53 @@ static char *server_text(struct ingest_imap *s)
 	return g_utf8_make_valid(raw, -1);
 }
 
+/* What libetpan's results that are not the server's refusal of a command
+ * mean for us; all of them leave the connection in a state not worth using. */
+static const struct {
+	int r;
+	int code;
+	const char *why;
+} stream_failures[] = {
+	{ MAILIMAP_ERROR_CONNECTION_REFUSED, INGEST_ERROR_CONNECT, "cannot connect" },
+	{ MAILIMAP_ERROR_DONT_ACCEPT_CONNECTION, INGEST_ERROR_CONNECT,
+	  "server does not accept connections" },
+	{ MAILIMAP_ERROR_STREAM, INGEST_ERROR_CONNECT, "connection lost or timed out" },
+	{ MAILIMAP_ERROR_FATAL, INGEST_ERROR_CONNECT, "server closed the connection" },
+	{ MAILIMAP_ERROR_SSL, INGEST_ERROR_TLS, "tls handshake failed" },
+	{ MAILIMAP_ERROR_PARSE, INGEST_ERROR_PROTOCOL, "unexpected answer from server" },
+	{ MAILIMAP_ERROR_PROTOCOL, INGEST_ERROR_PROTOCOL, "unexpected answer from server" },
+	{ MAILIMAP_ERROR_BAD_STATE, INGEST_ERROR_PROTOCOL, "command out of sequence" },
+	{ MAILIMAP_ERROR_MEMORY, INGEST_ERROR_PROTOCOL, "libetpan out of memory" },
+};
+
 /* imap_fail - set ERROR for libetpan's result R of the command described by
  * FMT. A refusal of the command gets CODE and the server's words; a lost
- * stream or a garbled answer marks the session broken. */
+ * stream or a garbled answer gets its own code and marks the session broken. */
 static void G_GNUC_PRINTF(5, 6)
 imap_fail(struct ingest_imap *s, int r, int code, GError **error, const char *fmt, ...)
 {
-	g_autofree char *what = NULL;
+	GString *msg = g_string_new(NULL);
 	g_autofree char *said = NULL;
 	const char *why = NULL;
 	va_list ap;
 
+	g_string_append_printf(msg, "%s: ", s->where);
 	va_start(ap, fmt);
-	what = g_strdup_vprintf(fmt, ap);
+	g_string_append_vprintf(msg, fmt, ap);
 	va_end(ap);
-
-	switch (r) {
-	case MAILIMAP_ERROR_CONNECTION_REFUSED:
-		code = INGEST_ERROR_CONNECT;
-		why = "cannot connect";
-		break;
-	case MAILIMAP_ERROR_DONT_ACCEPT_CONNECTION:
-		code = INGEST_ERROR_CONNECT;
-		why = "server does not accept connections";
-		break;
-	case MAILIMAP_ERROR_STREAM:
-		s->broken = true;
-		code = INGEST_ERROR_CONNECT;
-		why = "connection lost or timed out";
-		break;
-	case MAILIMAP_ERROR_FATAL:
-		s->broken = true;
-		code = INGEST_ERROR_CONNECT;
-		said = server_text(s);
-		why = "server closed the connection";
-		break;
-	case MAILIMAP_ERROR_SSL:
-		s->broken = true;
-		code = INGEST_ERROR_TLS;
-		why = "tls handshake failed";
-		break;
-	case MAILIMAP_ERROR_PARSE:
-	case MAILIMAP_ERROR_PROTOCOL:
-	case MAILIMAP_ERROR_BAD_STATE:
-	case MAILIMAP_ERROR_MEMORY:
-		s->broken = true;
-		code = INGEST_ERROR_PROTOCOL;
-		why = "unexpected answer from server";
-		break;
-	default:
-		said = server_text(s);
-		break;
+	for (size_t i = 0; i < G_N_ELEMENTS(stream_failures); i++) {
+		if (stream_failures[i].r == r) {
+			code = stream_failures[i].code;
+			why = stream_failures[i].why;
+			s->broken = true;
+		}
 	}
-	if (why != NULL && said != NULL)
-		g_set_error(error, INGEST_ERROR, code, "%s: %s: %s: server said '%s'",
-			    s->where, what, why, said);
-	else if (why != NULL)
-		g_set_error(error, INGEST_ERROR, code, "%s: %s: %s", s->where, what, why);
-	else if (said != NULL)
-		g_set_error(error, INGEST_ERROR, code, "%s: %s: server said '%s'",
-			    s->where, what, said);
-	else
-		g_set_error(error, INGEST_ERROR, code, "%s: %s", s->where, what);
+	if (why != NULL)
+		g_string_append_printf(msg, ": %s", why);
+	else if ((said = server_text(s)) != NULL)
+		g_string_append_printf(msg, ": server said '%s'", said);
+	g_set_error_literal(error, INGEST_ERROR, code, msg->str);
+	g_string_free(msg, TRUE);
 }
 
 /* usable - the session can take a command */
@@ -293,20 +278,21 @@ static bool start_tls(struct ingest_imap *s, bool preauth, GError **error)
 		return false;
 	}
 	r = mailimap_socket_starttls_with_callback(s->imap, tls_setup, s);
+	/* Bytes that came after the server's OK, before the handshake, sit in
+	 * the stream's buffer and would be read as if they had come over TLS
+	 * (STARTTLS response injection). Debian's libetpan refuses them too
+	 * (CVE-2020-15953), with a plain STARTTLS error. */
+	if (s->imap->imap_stream != NULL && s->imap->imap_stream->read_buffer_len != 0) {
+		s->broken = true;
+		g_set_error(error, INGEST_ERROR, INGEST_ERROR_TLS,
+			    "%s: server sent plaintext after starttls", s->where);
+		return false;
+	}
 	if (r == MAILIMAP_ERROR_STREAM)
 		r = MAILIMAP_ERROR_SSL;   /* libetpan's word for a failed handshake here */
 	if (r != MAILIMAP_NO_ERROR) {
 		imap_fail(s, r, INGEST_ERROR_TLS, error, "starttls failed");
 		s->broken = true;
-		return false;
-	}
-	/* Bytes that came after the server's OK, before the handshake, sit in
-	 * the stream's buffer and would be read as if they had come over TLS
-	 * (STARTTLS response injection). */
-	if (s->imap->imap_stream->read_buffer_len != 0) {
-		s->broken = true;
-		g_set_error(error, INGEST_ERROR, INGEST_ERROR_TLS,
-			    "%s: server sent plaintext after starttls", s->where);
 		return false;
 	}
 	/* what the server said before TLS may have been forged: ask again */
@@ -416,40 +402,38 @@ static int folder_state(struct ingest_imap *s, const char *wire, const char *fol
 	return found;
 }
 
+/* create_folder - CREATE WIRE; a refusal is fine when the folder is there after all */
+static bool create_folder(struct ingest_imap *s, const char *wire, const char *folder,
+			  GError **error)
+{
+	g_autoptr(GError) refused = NULL;
+	int r = mailimap_create(s->imap, wire);
+	int state;
+
+	if (r == MAILIMAP_NO_ERROR)
+		return true;
+	imap_fail(s, r, INGEST_ERROR_MAILBOX, &refused, "cannot create mailbox '%s'", folder);
+	if (r == MAILIMAP_ERROR_CREATE) {
+		/* another client may just have made it */
+		state = folder_state(s, wire, folder, error);
+		if (state != 0)
+			return state > 0;
+	}
+	g_propagate_error(error, g_steal_pointer(&refused));
+	return false;
+}
+
 /* ensure_folder - FOLDER (on the wire: WIRE) exists, created when it does not */
 static bool ensure_folder(struct ingest_imap *s, const char *wire, const char *folder,
 			  GError **error)
 {
 	int state;
-	int r;
 
 	if (g_hash_table_contains(s->folders, wire))
 		return true;
 	state = folder_state(s, wire, folder, error);
-	if (state < 0)
+	if (state < 0 || (state == 0 && !create_folder(s, wire, folder, error)))
 		return false;
-	if (state == 0) {
-		r = mailimap_create(s->imap, wire);
-		/* CREATE may fail because another client just made it: look again */
-		if (r != MAILIMAP_NO_ERROR && r != MAILIMAP_ERROR_CREATE) {
-			imap_fail(s, r, INGEST_ERROR_MAILBOX, error,
-				  "cannot create mailbox '%s'", folder);
-			return false;
-		}
-		if (r == MAILIMAP_ERROR_CREATE) {
-			g_autofree char *said = server_text(s);
-
-			state = folder_state(s, wire, folder, error);
-			if (state < 0)
-				return false;
-			if (state == 0) {
-				g_set_error(error, INGEST_ERROR, INGEST_ERROR_MAILBOX,
-					    "%s: cannot create mailbox '%s': server said '%s'",
-					    s->where, folder, said ? said : "");
-				return false;
-			}
-		}
-	}
 	g_hash_table_add(s->folders, g_strdup(wire));
 	return true;
 }
@@ -709,6 +693,8 @@ bool ingest_imap_move(struct ingest_imap *s, uint32_t uid, const char *folder,
 		ok = copy_and_delete(s, set, uid, wire, folder, error);
 	}
 	mailimap_set_free(set);
+	if (!ok)
+		g_hash_table_remove(s->folders, wire);   /* deleted meanwhile? look again next time */
 	return ok;
 }
 
@@ -729,6 +715,7 @@ bool ingest_imap_append(struct ingest_imap *s, const char *folder, GBytes *messa
 	if (r != MAILIMAP_NO_ERROR) {
 		imap_fail(s, r, INGEST_ERROR_MAILBOX, error, "cannot append to mailbox '%s'",
 			  folder);
+		g_hash_table_remove(s->folders, wire);
 		return false;
 	}
 	return true;

@@ -130,7 +130,14 @@ static bool split_label(const char *line, char **label_r, char **value_r)
 			continue;
 		break;
 	}
-	if (c == NULL || c == line || c - line > MAX_LABEL || strncmp(c + 1, "//", 2) == 0)
+	if (c == NULL) {
+		/* "Is the child looked after? Yes": a question is a label too */
+		c = strchr(line, '?');
+		if (c == NULL || c[1] != ' ' || c[2] == '\0')
+			return false;
+		c++;
+	}
+	if (c == line || c - line > MAX_LABEL || strncmp(c + 1, "//", 2) == 0)
 		return false;
 	*label_r = g_strndup(line, (gsize)(c - line));
 	{

@@ -139,7 +139,7 @@ bool parse_label_multiline(const char *label);
 /* What a form gives beyond the record, resolved once the kind is known. */
 struct parse_draft {
 	struct parse_record *record;
-	GString *title;            /* borrowed from the form */
+	char *title;               /* what the form says it is: <title>, headings */
 	char *prev_name, *prev_laestab;
 	char *start_date;          /* a start date with no school named */
 	char *role_text;           /* the referrer's role as written */
@@ -153,8 +153,9 @@ void parse_draft_init(struct parse_draft *draft);
 void parse_draft_clear(struct parse_draft *draft);
 /* parse_fields_map - map FORM onto DRAFT->record; counts fields_found */
 void parse_fields_map(struct parse_draft *draft, const struct parse_form *form);
-/* parse_fields_finish - what needs the kind: school/previous school/start date,
- * postcode split from the address, sen factor, risk notes */
+/* parse_fields_finish - what needs the kind (set in DRAFT->record first):
+ * school or previous school, start date, postcodes split from addresses,
+ * destination country, sen factor, risk notes, deletion */
 void parse_fields_finish(struct parse_draft *draft);
 /* parse_deletion_ground - the FIELDS.md ground for a reason as written */
 const char *parse_deletion_ground(const char *text);
@@ -169,11 +170,16 @@ const char *parse_role_from_domain(const char *email);
 
 #define PARSE_RISK_MAX 24
 
+struct parse_risk_hit {
+	const char *factor;   /* static FIELDS.md name */
+	bool unsure;          /* "not sure whether ..." */
+};
+
 /* parse_risk_scan - the factors TEXT names, negated mentions ("no CSE
  * concerns") left out. LABEL: TEXT is a question's label, where short codes
- * (CP, CIN, LAC) count. Returns how many were stored in FACTORS_R (static
- * strings, unsorted, unique, at most PARSE_RISK_MAX). */
-size_t parse_risk_scan(const char *text, bool label, const char **factors_r);
+ * (CP, CIN, LAC) count. Returns how many were stored in HITS_R (unique, at
+ * most PARSE_RISK_MAX). */
+size_t parse_risk_scan(const char *text, bool label, struct parse_risk_hit *hits_r);
 /* parse_risk_question - a risk question LABEL answered VALUE */
 void parse_risk_question(struct parse_record *record, GPtrArray *unsure,
 			 const char *label, const char *value);

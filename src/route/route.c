@@ -114,13 +114,16 @@ GHashTable *route_la_numbers_parse(const char *csv, char **error_r)
 		g_strchomp(lines[i]);
 		if (!*lines[i])
 			continue;
-		g_auto(GStrv) f = g_strsplit(lines[i], ",", -1);
-		if (g_strv_length(f) < 5 || strlen(f[0]) != 3 || strlen(f[1]) != 9) {
+		/* la_number and ons_code lead, ended is last; only the name
+		 * between them may hold quoted commas. */
+		g_auto(GStrv) f = g_strsplit(lines[i], ",", 3);
+		const char *ended = strrchr(lines[i], ',');
+		if (g_strv_length(f) < 3 || strlen(f[0]) != 3 || strlen(f[1]) != 9 || !ended) {
 			*error_r = g_strdup_printf("line %d: expected la_number,ons_code,name,country,ended", i + 1);
 			g_hash_table_unref(t);
 			return NULL;
 		}
-		if (*g_strstrip(f[4]) == '\0')   /* current code only */
+		if (ended[1] == '\0')   /* current code only */
 			g_hash_table_insert(t, g_strdup(f[0]), g_strdup(f[1]));
 	}
 	return t;

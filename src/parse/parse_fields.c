@@ -1,0 +1,1216 @@
+/* parse_fields.c - a form's items -> the record: sections give labels like
+ * "Name" and "Phone" their owner (child, carer, referrer, school...) */
+#include <string.h>
+
+#include "parse/parse_p.h"
+
+#define MAX_PEOPLE 8      /* carers or siblings read from one form */
+
+enum {
+	B_NAME = 1, B_FIRST = 2, B_LAST = 4, B_REL = 8, B_PHONE = 16, B_EMAIL = 32, B_PR = 64,
+	B_DOB = 128,
+};
+
+/* people - carers or siblings: which one a label is about */
+struct people {
+	GPtrArray *list;        /* the record's array */
+	unsigned bits[MAX_PEOPLE];
+	int cur;                /* index in LIST, -1: the next field starts a new one */
+	int slot[MAX_PEOPLE];   /* form numbering ("Parent/carer 2") -> index */
+	int want_num;           /* the form number cur stands for, -1 */
+	const char *want_rel;   /* "Mother": a new one gets this relationship */
+};
+
+struct map_state {
+	struct parse_draft *d;
+	struct parse_record *r;
+	enum parse_section sect;
+	struct people carers, siblings;
+	bool after_forward;
+};
+
+void parse_draft_init(struct parse_draft *d)
+{
+	memset(d, 0, sizeof *d);
+	d->record = parse_record_new();
+	d->unsure = g_ptr_array_new();
+}
+
+void parse_draft_clear(struct parse_draft *d)
+{
+	parse_record_free(d->record);
+	g_free(d->title);
+	g_free(d->prev_name);
+	g_free(d->prev_laestab);
+	g_free(d->start_date);
+	g_free(d->role_text);
+	g_free(d->fwd_name);
+	g_free(d->fwd_email);
+	g_ptr_array_unref(d->unsure);
+	memset(d, 0, sizeof *d);
+}
+
+/* ---- people ---- */
+
+static void people_init(struct people *p, GPtrArray *list)
+{
+	memset(p, 0, sizeof *p);
+	p->list = list;
+	p->cur = -1;
+	p->want_num = -1;
+	for (int i = 0; i < MAX_PEOPLE; i++)
+		p->slot[i] = -1;
+}
+
+static const char *person_rel(const struct people *p, guint i, bool carers)
+{
+	return carers ? ((struct parse_carer *)g_ptr_array_index(p->list, i))->relationship : NULL;
+}
+
+/* people_select - a heading or label names which one: by number, by
+ * relationship, or FRESH (a new section: the next field starts a new one) */
+static void people_select(struct people *p, int index, const char *rel, bool fresh, bool carers)
+{
+	if (index >= 0 && index < MAX_PEOPLE) {
+		p->cur = p->slot[index];
+		p->want_num = index;
+		p->want_rel = rel;
+		return;
+	}
+	if (rel != NULL) {
+		p->want_num = -1;
+		p->want_rel = rel;
+		p->cur = -1;
+		for (guint i = 0; i < p->list->len; i++) {
+			const char *r = person_rel(p, i, carers);
+
+			if (r != NULL && g_ascii_strcasecmp(r, rel) == 0)
+				p->cur = (int)i;
+		}
+		return;
+	}
+	if (fresh) {
+		p->want_num = -1;
+		p->want_rel = NULL;
+		if (p->cur >= 0 && p->bits[p->cur] != 0)
+			p->cur = -1;
+	}
+}
+
+/* people_for - the one a field with BIT goes to, made when needed; NULL
+ * past MAX_PEOPLE */
+static gpointer people_for(struct people *p, unsigned bit, bool carers, int *index_r)
+{
+	if (p->cur >= 0 && (p->bits[p->cur] & bit) && p->want_num < 0)
+		p->cur = -1;   /* a field seen twice: the next person */
+	if (p->cur < 0) {
+		if (p->list->len >= MAX_PEOPLE)
+			return NULL;
+		if (carers) {
+			struct parse_carer *c = parse_carer_new();
+
+			c->relationship = g_strdup(p->want_rel);
+			g_ptr_array_add(p->list, c);
+		} else {
+			g_ptr_array_add(p->list, parse_sibling_new());
+		}
+		p->cur = (int)p->list->len - 1;
+		p->bits[p->cur] = 0;
+		if (p->want_num >= 0)
+			p->slot[p->want_num] = p->cur;
+	}
+	*index_r = p->cur;
+	return g_ptr_array_index(p->list, p->cur);
+}
+
+/* ---- values ---- */
+
+/* value_text - the item's lines joined by SEP, NULL when none */
+static char *value_text(const struct parse_item *it, const char *sep)
+{
+	GString *s;
+
+	if (it->lines == NULL || it->lines->len == 0)
+		return NULL;
+	s = g_string_new(NULL);
+	for (guint i = 0; i < it->lines->len; i++) {
+		if (i > 0)
+			g_string_append(s, sep);
+		g_string_append(s, g_ptr_array_index(it->lines, i));
+	}
+	return g_string_free(s, FALSE);
+}
+
+/* set_str - *SLOT = VALUE folded, when unset and VALUE says something */
+static bool set_str(char **slot, const char *value)
+{
+	if (*slot != NULL || value == NULL || parse_value_blank(value))
+		return false;
+	*slot = parse_fold(value);
+	return *slot != NULL;
+}
+
+static void set_date(struct parse_record *r, char **slot, const char *value, const char *path)
+{
+	const char *problem;
+	g_autofree char *f = parse_fold(value);
+
+	if (*slot != NULL || f == NULL || parse_value_blank(f))
+		return;
+	*slot = parse_date_read(f, &problem);
+	if (*slot == NULL)
+		parse_issue_add(r, path, "cannot read date '%s': %s", f, problem);
+}
+
+/* set_postcode - normalised; kept as written with an issue when not a UK shape */
+static void set_postcode(struct parse_record *r, char **slot, const char *value, const char *path)
+{
+	g_autofree char *f = parse_fold(value);
+
+	if (*slot != NULL || f == NULL || parse_value_blank(f))
+		return;
+	*slot = parse_postcode_normalise(f);
+	if (*slot == NULL) {
+		*slot = g_steal_pointer(&f);
+		parse_issue_add(r, path, "not a UK postcode '%s'", *slot);
+	}
+}
+
+static void set_laestab(struct parse_record *r, char **slot, const char *value, const char *path)
+{
+	g_autofree char *f = parse_fold(value);
+
+	if (*slot != NULL || f == NULL || parse_value_blank(f))
+		return;
+	*slot = parse_laestab_normalise(f);
+	if (*slot == NULL) {
+		*slot = g_steal_pointer(&f);
+		parse_issue_add(r, path, "not a LAESTAB (seven digits) '%s'", *slot);
+	}
+}
+
+static bool set_phone(struct parse_record *r, char **slot, const char *value, const char *path)
+{
+	g_autofree char *f = parse_fold(value);
+
+	if (*slot != NULL || f == NULL || parse_value_blank(f))
+		return false;
+	*slot = parse_phone_normalise(f);
+	if (*slot == NULL)
+		parse_issue_add(r, path, "cannot read phone number '%s'", f);
+	return *slot != NULL;
+}
+
+static bool set_email(struct parse_record *r, char **slot, const char *value, const char *path)
+{
+	g_autofree char *f = parse_fold(value);
+
+	if (*slot != NULL || f == NULL || parse_value_blank(f))
+		return false;
+	*slot = parse_email_normalise(f);
+	if (*slot == NULL)
+		parse_issue_add(r, path, "not an e-mail address '%s'", f);
+	return *slot != NULL;
+}
+
+/* name_part - a forename or surname added to a one-string name */
+static void name_part(char **name, const char *value, bool last)
+{
+	g_autofree char *f = parse_fold(value);
+	char *old = *name;
+
+	if (f == NULL || parse_value_blank(f))
+		return;
+	if (old == NULL)
+		*name = g_steal_pointer(&f);
+	else
+		*name = last ? g_strdup_printf("%s %s", old, f) : g_strdup_printf("%s %s", f, old);
+	g_free(old);
+}
+
+/* child_name_split - "Amy Jane Smith" or "SMITH, Amy Jane" */
+static void child_name_split(struct parse_child *c, const char *value)
+{
+	g_autofree char *f = parse_fold(value);
+	const char *comma;
+	g_auto(GStrv) words = NULL;
+	guint n;
+
+	if (f == NULL || parse_value_blank(f) || c->forename != NULL || c->surname != NULL)
+		return;
+	comma = strchr(f, ',');
+	if (comma != NULL) {
+		g_autofree char *given = parse_fold(comma + 1);
+		g_autofree char *family = g_strndup(f, (gsize)(comma - f));
+
+		c->surname = parse_fold(family);
+		if (given == NULL)
+			return;
+		words = g_strsplit(given, " ", 2);
+		c->forename = g_strdup(words[0]);
+		if (words[1] != NULL && c->middle_names == NULL)
+			c->middle_names = g_strdup(words[1]);
+		return;
+	}
+	words = g_strsplit(f, " ", 0);
+	n = g_strv_length(words);
+	c->forename = g_strdup(words[0]);
+	if (n == 1)
+		return;
+	c->surname = g_strdup(words[n - 1]);
+	if (n > 2 && c->middle_names == NULL) {
+		g_free(words[n - 1]);
+		words[n - 1] = NULL;
+		c->middle_names = g_strjoinv(" ", words + 1);
+	}
+}
+
+/* ---- carers, siblings, referrer ---- */
+
+static void carer_field(struct map_state *st, const struct parse_label *info, const char *value)
+{
+	static const unsigned bits[] = {
+		[PARSE_F_NAME] = B_NAME, [PARSE_F_FORENAME] = B_FIRST, [PARSE_F_SURNAME] = B_LAST,
+		[PARSE_F_RELATIONSHIP] = B_REL, [PARSE_F_PHONE] = B_PHONE, [PARSE_F_EMAIL] = B_EMAIL,
+		[PARSE_F_PR] = B_PR,
+	};
+	unsigned bit = (unsigned)info->field < G_N_ELEMENTS(bits) ? bits[info->field] : 0;
+	struct parse_carer *c;
+	int idx;
+	char path[40];
+	bool stored = false;
+
+	if (bit == 0 || parse_value_blank(value))
+		return;
+	if (info->field == PARSE_F_PR && parse_tri_read(value) == PARSE_TRI_NULL)
+		return;
+	c = people_for(&st->carers, bit, true, &idx);
+	if (c == NULL)
+		return;
+	switch (info->field) {
+	case PARSE_F_NAME:
+		stored = set_str(&c->name, value);
+		break;
+	case PARSE_F_FORENAME: case PARSE_F_SURNAME:
+		name_part(&c->name, value, info->field == PARSE_F_SURNAME);
+		stored = true;
+		break;
+	case PARSE_F_RELATIONSHIP:
+		if (c->relationship != NULL && st->carers.want_rel != NULL &&
+		    strcmp(c->relationship, st->carers.want_rel) == 0)
+			g_clear_pointer(&c->relationship, g_free);
+		stored = set_str(&c->relationship, value);
+		break;
+	case PARSE_F_PHONE:
+		g_snprintf(path, sizeof path, "carers.%d.phone", idx);
+		stored = set_phone(st->r, &c->phone, value, path);
+		break;
+	case PARSE_F_EMAIL:
+		g_snprintf(path, sizeof path, "carers.%d.email", idx);
+		stored = set_email(st->r, &c->email, value, path);
+		break;
+	case PARSE_F_PR:
+		c->parental_responsibility = parse_tri_read(value);
+		stored = true;
+		break;
+	default:
+		break;
+	}
+	if (stored)
+		st->carers.bits[idx] |= bit;
+}
+
+static struct parse_sibling *sibling_new(struct map_state *st, int *idx_r)
+{
+	st->siblings.cur = -1;
+	return people_for(&st->siblings, B_NAME, false, idx_r);
+}
+
+static void sibling_dob(struct map_state *st, struct parse_sibling *s, int idx, const char *value)
+{
+	char path[40];
+
+	g_snprintf(path, sizeof path, "siblings.%d.dob", idx);
+	set_date(st->r, &s->dob, value, path);
+	st->siblings.bits[idx] |= B_DOB;
+}
+
+/* date_in_text - where a date sits in a sibling line: "Tom Smith 12/05/2012" */
+static bool date_in_text(const char *text, int *start_r, int *end_r)
+{
+	static GRegex *re;
+	GMatchInfo *m = NULL;
+	bool found;
+
+	if (g_once_init_enter(&re)) {
+		GRegex *r = g_regex_new("\\d{1,2}[/.-]\\d{1,2}[/.-]\\d{2,4}|\\d{4}-\\d{2}-\\d{2}|"
+					"\\d{1,2}(?:st|nd|rd|th)?\\s+[A-Za-z]{3,9}\\s+\\d{4}",
+					G_REGEX_OPTIMIZE, 0, NULL);
+		g_once_init_leave(&re, r);
+	}
+	found = g_regex_match(re, text, 0, &m) && g_match_info_fetch_pos(m, 0, start_r, end_r);
+	g_match_info_free(m);
+	return found;
+}
+
+/* sibling_clean - a sibling's name without "DOB", "born", "aged 7", brackets */
+static char *sibling_clean(const char *text)
+{
+	static GRegex *re;
+	g_autofree char *s = NULL;
+	char *f;
+	size_t n;
+
+	if (g_once_init_enter(&re)) {
+		GRegex *r = g_regex_new("\\b(d\\.?o\\.?b\\.?|born|date of birth|aged?\\s*\\d*|"
+					"year\\s*\\d+|yr\\s*\\d+)(?=\\W|$)|[()\\[\\]:]",
+					G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, NULL);
+		g_once_init_leave(&re, r);
+	}
+	s = g_regex_replace_literal(re, text, -1, 0, " ", 0, NULL);
+	f = parse_fold(s != NULL ? s : text);
+	while (f != NULL && (n = strlen(f)) > 0 && strchr("-,/ ", f[n - 1]) != NULL)
+		f[n - 1] = '\0';
+	if (f != NULL && (f[0] == '\0' || !g_unichar_isalpha(g_utf8_get_char(f)))) {
+		g_free(f);
+		f = NULL;
+	}
+	return f;
+}
+
+/* sibling_piece - one sibling written on one line: name, maybe a date */
+static void sibling_piece(struct map_state *st, const char *piece)
+{
+	int b, e, idx;
+	g_autofree char *name = NULL, *date = NULL;
+	struct parse_sibling *s;
+
+	if (parse_value_blank(piece))
+		return;
+	if (date_in_text(piece, &b, &e)) {
+		g_autofree char *rest = g_strdup(piece);
+
+		date = g_strndup(piece + b, (gsize)(e - b));
+		memset(rest + b, ' ', (size_t)(e - b));
+		name = sibling_clean(rest);
+		if (name == NULL && st->siblings.cur >= 0 &&
+		    !(st->siblings.bits[st->siblings.cur] & B_DOB)) {
+			s = g_ptr_array_index(st->siblings.list, st->siblings.cur);
+			sibling_dob(st, s, st->siblings.cur, date);
+			return;
+		}
+	} else {
+		name = sibling_clean(piece);
+	}
+	if (name == NULL && date == NULL)
+		return;
+	s = sibling_new(st, &idx);
+	if (s == NULL)
+		return;
+	s->name = g_steal_pointer(&name);
+	st->siblings.bits[idx] |= B_NAME;
+	if (date != NULL)
+		sibling_dob(st, s, idx, date);
+}
+
+/* siblings_text - "Tom Smith (12/05/2012); Lily Smith, 01/09/2018" */
+static void siblings_text(struct map_state *st, const struct parse_item *it)
+{
+	static const char *const none[] = { "no siblings", "none", "no", "nil", "n a", NULL };
+
+	for (guint i = 0; it->lines != NULL && i < it->lines->len; i++) {
+		const char *line = g_ptr_array_index(it->lines, i);
+		g_autofree char *w = parse_words(line);
+		g_auto(GStrv) pieces = NULL;
+
+		for (const char *const *n = none; *n != NULL; n++)
+			if (strcmp(w, *n) == 0)
+				return;
+		pieces = g_strsplit_set(line, ";,", 0);
+		for (char **p = pieces; *p != NULL; p++) {
+			g_auto(GStrv) ands = g_strsplit(*p, " and ", 0);
+
+			for (char **a = ands; *a != NULL; a++)
+				sibling_piece(st, *a);
+		}
+	}
+}
+
+static void sibling_field(struct map_state *st, const struct parse_label *info, const char *value)
+{
+	struct parse_sibling *s;
+	int idx;
+
+	if (parse_value_blank(value))
+		return;
+	switch (info->field) {
+	case PARSE_F_NAME: case PARSE_F_FORENAME: case PARSE_F_SURNAME:
+		s = people_for(&st->siblings,
+			       info->field == PARSE_F_SURNAME ? B_LAST :
+			       info->field == PARSE_F_FORENAME ? B_FIRST : B_NAME, false, &idx);
+		if (s == NULL)
+			return;
+		if (info->field == PARSE_F_NAME)
+			set_str(&s->name, value);
+		else
+			name_part(&s->name, value, info->field == PARSE_F_SURNAME);
+		st->siblings.bits[idx] |= info->field == PARSE_F_SURNAME ? B_LAST :
+					  info->field == PARSE_F_FORENAME ? B_FIRST : B_NAME;
+		break;
+	case PARSE_F_DOB:
+		s = people_for(&st->siblings, B_DOB, false, &idx);
+		if (s != NULL)
+			sibling_dob(st, s, idx, value);
+		break;
+	default:
+		break;
+	}
+}
+
+static void referrer_field(struct map_state *st, const struct parse_label *info, const char *value)
+{
+	struct parse_record *r = st->r;
+
+	switch (info->field) {
+	case PARSE_F_NAME:
+		set_str(&r->referrer.name, value);
+		break;
+	case PARSE_F_FORENAME: case PARSE_F_SURNAME:
+		name_part(&r->referrer.name, value, info->field == PARSE_F_SURNAME);
+		break;
+	case PARSE_F_PHONE:
+		set_phone(r, &r->referrer.phone, value, "referrer.phone");
+		break;
+	case PARSE_F_EMAIL:
+		set_email(r, &r->referrer.email, value, "referrer.email");
+		break;
+	case PARSE_F_ORG: case PARSE_F_SCHOOL:
+		set_str(&r->referrer.organisation, value);
+		break;
+	case PARSE_F_ROLE: case PARSE_F_RELATIONSHIP:
+		set_str(&st->d->role_text, value);
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- the child, school, destination ---- */
+
+static void child_field(struct map_state *st, const struct parse_label *info, const char *value)
+{
+	struct parse_child *c = &st->r->child;
+
+	switch (info->field) {
+	case PARSE_F_NAME:
+		child_name_split(c, value);
+		break;
+	case PARSE_F_FORENAME:
+		set_str(&c->forename, value);
+		break;
+	case PARSE_F_MIDDLE:
+		set_str(&c->middle_names, value);
+		break;
+	case PARSE_F_SURNAME:
+		set_str(&c->surname, value);
+		break;
+	case PARSE_F_PREFERRED:
+		set_str(&c->preferred_name, value);
+		break;
+	case PARSE_F_DOB:
+		set_date(st->r, &c->dob, value, "child.dob");
+		break;
+	case PARSE_F_SEX:
+		if (c->sex == NULL && parse_sex_read(value) != NULL)
+			c->sex = g_strdup(parse_sex_read(value));
+		break;
+	default:
+		break;
+	}
+}
+
+static void child_upn(struct map_state *st, const char *value)
+{
+	struct parse_child *c = &st->r->child;
+	const char *problem;
+
+	if (c->upn != NULL || parse_value_blank(value))
+		return;
+	c->upn = parse_upn_normalise(value);
+	if (c->upn != NULL && (problem = parse_upn_check(c->upn)) != NULL)
+		parse_issue_add(st->r, "child.upn", "%s in '%s'", problem, c->upn);
+}
+
+static void child_needs(struct map_state *st, const struct parse_label *info, const char *value)
+{
+	struct parse_child *c = &st->r->child;
+	enum parse_tri tri = parse_tri_read(value);
+	const char *sen;
+
+	switch (info->field) {
+	case PARSE_F_EAL:
+		if (c->eal == PARSE_TRI_NULL)
+			c->eal = tri;
+		break;
+	case PARSE_F_LANGUAGE:
+		if (c->eal == PARSE_TRI_NULL && !parse_value_blank(value) &&
+		    !parse_answer_unsure(value)) {
+			g_autofree char *w = parse_words(value);
+
+			c->eal = strncmp(w, "english", 7) == 0 && (w[7] == '\0' || w[7] == ' ')
+				 ? PARSE_TRI_FALSE : PARSE_TRI_TRUE;
+		}
+		break;
+	case PARSE_F_FSM:
+		if (c->fsm == PARSE_TRI_NULL)
+			c->fsm = tri;
+		break;
+	case PARSE_F_SEN:
+		if (parse_answer_unsure(value)) {
+			parse_factor_add(st->r, "sen");
+			g_ptr_array_add(st->d->unsure, (gpointer)"sen");
+		} else if (c->sen == NULL && (sen = parse_sen_read(value)) != NULL) {
+			c->sen = g_strdup(sen);
+		}
+		break;
+	case PARSE_F_EHCP:
+		sen = tri == PARSE_TRI_TRUE ? "ehcp" : tri == PARSE_TRI_NULL ? parse_sen_read(value) : NULL;
+		if (parse_answer_unsure(value)) {
+			parse_factor_add(st->r, "sen");
+			g_ptr_array_add(st->d->unsure, (gpointer)"sen");
+		} else if (sen != NULL && strcmp(sen, "none") != 0 &&
+			   (c->sen == NULL || strcmp(sen, "ehcp") == 0)) {
+			g_free(c->sen);
+			c->sen = g_strdup(sen);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+/* address_add - an address, or one line of one, joined with ", " */
+static void address_add(char **slot, const struct parse_item *it, bool part)
+{
+	g_autofree char *v = value_text(it, ", ");
+	char *old = *slot;
+
+	if (v == NULL || parse_value_blank(v))
+		return;
+	if (old == NULL)
+		*slot = parse_fold(v);
+	else if (part)
+		*slot = g_strdup_printf("%s, %s", old, v);
+	else
+		return;
+	if (part)
+		g_free(old);
+}
+
+static void home_address(struct map_state *st, const struct parse_label *info,
+			 const struct parse_item *it, const char *value)
+{
+	struct parse_record *r = st->r;
+
+	if (info->field == PARSE_F_POSTCODE) {
+		set_postcode(r, &r->address.postcode, value, "address.postcode");
+		return;
+	}
+	if (parse_answer_unsure(value)) {
+		r->whereabouts_unknown = true;
+		return;
+	}
+	address_add(&r->address.text, it, info->field == PARSE_F_ADDRESS_PART);
+}
+
+static void school_field(struct map_state *st, enum parse_section sect,
+			 const struct parse_label *info, const char *value)
+{
+	struct parse_record *r = st->r;
+	struct parse_draft *d = st->d;
+
+	switch (info->field) {
+	case PARSE_F_NAME: case PARSE_F_SCHOOL:
+		if (sect == PARSE_SECT_PREV_SCHOOL)
+			set_str(&d->prev_name, value);
+		else if (sect == PARSE_SECT_DEST)
+			set_str(&r->destination.school, value);
+		else
+			set_str(&r->school.name, value);
+		break;
+	case PARSE_F_LAESTAB:
+		if (sect == PARSE_SECT_PREV_SCHOOL)
+			set_laestab(r, &d->prev_laestab, value, "previous_school.laestab");
+		else if (sect == PARSE_SECT_DEST)
+			set_laestab(r, &r->destination.laestab, value, "destination.laestab");
+		else
+			set_laestab(r, &r->school.laestab, value, "school.laestab");
+		break;
+	case PARSE_F_DATE_ON:
+		if (sect == PARSE_SECT_DEST)
+			set_date(r, &r->destination.start_date, value, "destination.start_date");
+		else if (sect != PARSE_SECT_PREV_SCHOOL)
+			set_date(r, &r->school.date_on_roll, value, "school.date_on_roll");
+		break;
+	case PARSE_F_DATE_OFF:
+		if (sect != PARSE_SECT_PREV_SCHOOL && sect != PARSE_SECT_DEST)
+			set_date(r, &r->school.date_off_roll, value, "school.date_off_roll");
+		break;
+	case PARSE_F_DATE_LAST:
+		if (sect != PARSE_SECT_PREV_SCHOOL && sect != PARSE_SECT_DEST)
+			set_date(r, &r->school.date_last_attended, value, "school.date_last_attended");
+		break;
+	case PARSE_F_START:
+		if (sect == PARSE_SECT_DEST)
+			set_date(r, &r->destination.start_date, value, "destination.start_date");
+		else if (sect == PARSE_SECT_SCHOOL)
+			set_date(r, &r->school.date_on_roll, value, "school.date_on_roll");
+		else
+			set_str(&d->start_date, value);
+		break;
+	default:
+		break;
+	}
+}
+
+static void dest_field(struct map_state *st, const struct parse_label *info,
+		       const struct parse_item *it, const char *value)
+{
+	struct parse_record *r = st->r;
+
+	switch (info->field) {
+	case PARSE_F_ADDRESS: case PARSE_F_ADDRESS_PART:
+		if (!parse_answer_unsure(value))
+			address_add(&r->destination.address, it, info->field == PARSE_F_ADDRESS_PART);
+		break;
+	case PARSE_F_POSTCODE:
+		set_str(&r->destination.postcode, value);   /* checked once the country is known */
+		break;
+	case PARSE_F_COUNTRY:
+		set_str(&r->destination.country, value);
+		break;
+	default:
+		school_field(st, PARSE_SECT_DEST, info, value);
+		break;
+	}
+}
+
+/* ---- one item ---- */
+
+/* effective_section - the label's own section, else the context's */
+static enum parse_section effective_section(struct map_state *st, const struct parse_label *info)
+{
+	if (info->section == PARSE_SECT_NONE)
+		return st->sect;
+	return info->section;
+}
+
+/* owner_section - who a generic field (name, phone, address) belongs to */
+static void note_section(struct map_state *st, const struct parse_label *info)
+{
+	if (info->section == PARSE_SECT_NONE)
+		return;
+	if (info->section != st->sect || info->index >= 0 || info->relationship != NULL) {
+		if (info->section == PARSE_SECT_CARER)
+			people_select(&st->carers, info->index, info->relationship, false, true);
+		else if (info->section == PARSE_SECT_SIBLING && info->index >= 0)
+			people_select(&st->siblings, info->index, NULL, false, false);
+	}
+	st->sect = info->section;
+}
+
+static void map_from(struct map_state *st, const char *value)
+{
+	const char *lt = strchr(value, '<');
+
+	if (!st->after_forward || st->d->fwd_email != NULL)
+		return;
+	st->d->fwd_email = parse_email_normalise(value);
+	if (st->d->fwd_email == NULL)
+		return;
+	if (lt != NULL && lt > value) {
+		g_autofree char *name = g_strndup(value, (gsize)(lt - value));
+
+		g_strdelimit(name, "\"", ' ');
+		st->d->fwd_name = parse_fold(name);
+	}
+}
+
+static void map_risk(struct map_state *st, const struct parse_label *info,
+		     const struct parse_item *it, const char *label, const char *value)
+{
+	g_autofree char *text = value_text(it, "\n");
+
+	switch (info->field) {
+	case PARSE_F_RISK:
+		parse_risk_question(st->r, st->d->unsure, label, value);
+		break;
+	case PARSE_F_CONCERNS:
+		parse_risk_free_text(st->r, st->d->unsure, text, true);
+		break;
+	case PARSE_F_NOTES:
+		parse_risk_free_text(st->r, st->d->unsure, text, false);
+		break;
+	case PARSE_F_WHEREABOUTS:
+		if (info->negative ? parse_tri_read(value) == PARSE_TRI_FALSE
+				   : (parse_tri_read(value) == PARSE_TRI_TRUE ||
+				      parse_answer_unsure(value) || parse_whereabouts_unknown(value)))
+			st->r->whereabouts_unknown = true;
+		break;
+	default:
+		break;
+	}
+}
+
+static void map_reason(struct map_state *st, const struct parse_item *it)
+{
+	g_autofree char *text = value_text(it, " ");
+
+	if (st->r->deletion.text != NULL || text == NULL || parse_value_blank(text))
+		return;
+	st->r->deletion.text = parse_fold(text);
+	st->r->deletion.ground = g_strdup(parse_deletion_ground(text));
+}
+
+/* map_generic - name, phone, e-mail, address, organisation: by section */
+static void map_generic(struct map_state *st, enum parse_section sect,
+			const struct parse_label *info, const struct parse_item *it,
+			const char *value)
+{
+	switch (sect) {
+	case PARSE_SECT_CARER:
+		if (info->field == PARSE_F_ADDRESS || info->field == PARSE_F_ADDRESS_PART ||
+		    info->field == PARSE_F_POSTCODE)
+			home_address(st, info, it, value);
+		else
+			carer_field(st, info, value);
+		return;
+	case PARSE_SECT_REFERRER:
+		referrer_field(st, info, value);
+		return;
+	case PARSE_SECT_SIBLING:
+		sibling_field(st, info, value);
+		return;
+	case PARSE_SECT_SCHOOL: case PARSE_SECT_PREV_SCHOOL:
+		if (info->field == PARSE_F_ORG)
+			set_str(&st->r->referrer.organisation, value);
+		else if (info->field == PARSE_F_ROLE)
+			set_str(&st->d->role_text, value);
+		else
+			school_field(st, sect, info, value);
+		return;
+	case PARSE_SECT_DEST:
+		dest_field(st, info, it, value);
+		return;
+	default:
+		break;
+	}
+	/* the child's own section, or none */
+	switch (info->field) {
+	case PARSE_F_ADDRESS: case PARSE_F_ADDRESS_PART: case PARSE_F_POSTCODE:
+		home_address(st, info, it, value);
+		break;
+	case PARSE_F_PHONE: case PARSE_F_EMAIL: case PARSE_F_RELATIONSHIP: case PARSE_F_PR:
+		if (sect != PARSE_SECT_RISK)
+			carer_field(st, info, value);
+		break;
+	case PARSE_F_ORG:
+		set_str(&st->r->referrer.organisation, value);
+		break;
+	case PARSE_F_ROLE:
+		set_str(&st->d->role_text, value);
+		break;
+	case PARSE_F_SCHOOL: case PARSE_F_LAESTAB: case PARSE_F_DATE_ON: case PARSE_F_DATE_OFF:
+	case PARSE_F_DATE_LAST: case PARSE_F_START:
+		school_field(st, PARSE_SECT_NONE, info, value);
+		break;
+	case PARSE_F_COUNTRY:
+		break;
+	default:
+		if (sect != PARSE_SECT_RISK)
+			child_field(st, info, value);
+		break;
+	}
+}
+
+static void map_field(struct map_state *st, const struct parse_item *it)
+{
+	struct parse_label info;
+	g_autofree char *value = value_text(it, " ");
+	enum parse_section sect;
+
+	if (value != NULL && parse_whereabouts_unknown(value))
+		st->r->whereabouts_unknown = true;
+	parse_label_classify(it->label, &info);
+	if (value == NULL) {
+		int index;
+		const char *rel;
+		enum parse_section hs = parse_heading_classify(it->label, &index, &rel);
+
+		if (hs != PARSE_SECT_NONE && (info.field == PARSE_F_NONE || info.field == PARSE_F_NAME ||
+					      info.field == PARSE_F_SCHOOL)) {
+			st->sect = hs;
+			if (hs == PARSE_SECT_CARER)
+				people_select(&st->carers, index, rel, true, true);
+			else if (hs == PARSE_SECT_SIBLING)
+				people_select(&st->siblings, index, NULL, true, false);
+		}
+		return;
+	}
+	if (info.field == PARSE_F_NONE)
+		return;
+	if (info.field == PARSE_F_FROM) {
+		map_from(st, value);
+		return;
+	}
+	st->r->fields_found++;
+	note_section(st, &info);
+	sect = effective_section(st, &info);
+	switch (info.field) {
+	case PARSE_F_UPN:
+		if (sect != PARSE_SECT_SIBLING || info.child)
+			child_upn(st, value);
+		break;
+	case PARSE_F_ETHNICITY:
+		if (sect != PARSE_SECT_SIBLING || info.child)
+			set_str(&st->r->child.ethnicity, value);
+		break;
+	case PARSE_F_EAL: case PARSE_F_LANGUAGE: case PARSE_F_FSM: case PARSE_F_SEN:
+	case PARSE_F_EHCP:
+		if (sect != PARSE_SECT_SIBLING || info.child)
+			child_needs(st, &info, value);
+		break;
+	case PARSE_F_SEX: case PARSE_F_MIDDLE: case PARSE_F_PREFERRED:
+		if (info.child || sect == PARSE_SECT_CHILD || sect == PARSE_SECT_NONE ||
+		    sect == PARSE_SECT_SCHOOL)
+			child_field(st, &info, value);
+		break;
+	case PARSE_F_DOB:
+		if (sect == PARSE_SECT_SIBLING && !info.child)
+			sibling_field(st, &info, value);
+		else if (info.child || (sect != PARSE_SECT_CARER && sect != PARSE_SECT_REFERRER))
+			child_field(st, &info, value);
+		break;
+	case PARSE_F_RISK: case PARSE_F_CONCERNS: case PARSE_F_NOTES: case PARSE_F_WHEREABOUTS:
+		map_risk(st, &info, it, it->label, value);
+		break;
+	case PARSE_F_REASON:
+		map_reason(st, it);
+		break;
+	case PARSE_F_SIBLINGS:
+		siblings_text(st, it);
+		break;
+	case PARSE_F_SCHOOL: case PARSE_F_LAESTAB: case PARSE_F_DATE_ON: case PARSE_F_DATE_OFF:
+	case PARSE_F_DATE_LAST: case PARSE_F_START:
+		if (sect == PARSE_SECT_REFERRER && info.field == PARSE_F_SCHOOL)
+			set_str(&st->r->referrer.organisation, value);
+		else if (sect == PARSE_SECT_DEST)
+			dest_field(st, &info, it, value);
+		else
+			school_field(st, sect == PARSE_SECT_PREV_SCHOOL || sect == PARSE_SECT_SCHOOL
+					 ? sect : PARSE_SECT_NONE, &info, value);
+		break;
+	default:
+		map_generic(st, info.child ? PARSE_SECT_CHILD : sect, &info, it, value);
+		break;
+	}
+}
+
+static void map_heading(struct map_state *st, const struct parse_item *it)
+{
+	int index;
+	const char *rel;
+	enum parse_section s = parse_heading_classify(it->label, &index, &rel);
+
+	if (s == PARSE_SECT_NONE)
+		return;
+	st->sect = s;
+	if (s == PARSE_SECT_CARER)
+		people_select(&st->carers, index, rel, true, true);
+	else if (s == PARSE_SECT_SIBLING)
+		people_select(&st->siblings, index, NULL, true, false);
+}
+
+void parse_fields_map(struct parse_draft *d, const struct parse_form *form)
+{
+	struct map_state st = { .d = d, .r = d->record, .sect = PARSE_SECT_NONE };
+
+	people_init(&st.carers, d->record->carers);
+	people_init(&st.siblings, d->record->siblings);
+	g_free(d->title);
+	d->title = g_strdup(form->title->str);
+	for (guint i = 0; i < form->items->len; i++) {
+		const struct parse_item *it = g_ptr_array_index(form->items, i);
+
+		switch (it->type) {
+		case PARSE_ITEM_HEADING:
+			map_heading(&st, it);
+			break;
+		case PARSE_ITEM_FIELD:
+			map_field(&st, it);
+			break;
+		case PARSE_ITEM_TEXT:
+			for (guint k = 0; k < it->lines->len; k++)
+				if (parse_whereabouts_unknown(g_ptr_array_index(it->lines, k)))
+					d->record->whereabouts_unknown = true;
+			break;
+		case PARSE_ITEM_FORWARD:
+			st.after_forward = true;
+			break;
+		}
+	}
+	d->child_named = d->record->child.forename != NULL || d->record->child.surname != NULL;
+	d->child_dob = d->record->child.dob != NULL;
+	for (guint i = 0; i < d->record->issues->len; i++) {
+		const struct parse_issue *is = g_ptr_array_index(d->record->issues, i);
+
+		d->child_dob = d->child_dob || strcmp(is->field, "child.dob") == 0;
+	}
+	d->child_upn = d->record->child.upn != NULL;
+}
+
+/* ---- once the kind is known ---- */
+
+static void move_str(char **to, char **from)
+{
+	if (*to == NULL)
+		*to = g_steal_pointer(from);
+	else
+		g_clear_pointer(from, g_free);
+}
+
+/* tidy_parts - "12 Example Road, , Chatham ," -> "12 Example Road, Chatham" */
+static char *tidy_parts(const char *text)
+{
+	g_auto(GStrv) parts = g_strsplit(text, ",", 0);
+	GString *out = g_string_new(NULL);
+
+	for (char **p = parts; *p != NULL; p++) {
+		g_autofree char *f = parse_fold(*p);
+
+		if (f == NULL)
+			continue;
+		if (out->len > 0)
+			g_string_append(out, ", ");
+		g_string_append(out, f);
+	}
+	if (out->len == 0) {
+		g_string_free(out, TRUE);
+		return NULL;
+	}
+	return g_string_free(out, FALSE);
+}
+
+/* split_postcode - a UK postcode inside an address goes to its own field;
+ * the same postcode written twice leaves the address */
+static void split_postcode(char **text, char **postcode)
+{
+	size_t b, n;
+	g_autofree char *found = NULL, *norm = NULL, *rest = NULL;
+
+	if (*text == NULL || !parse_postcode_find(*text, &b, &n))
+		return;
+	found = g_strndup(*text + b, n);
+	norm = parse_postcode_normalise(found);
+	if (norm == NULL)
+		return;
+	if (*postcode == NULL)
+		*postcode = g_strdup(norm);
+	else if (strcmp(*postcode, norm) != 0)
+		return;
+	rest = g_strdup(*text);
+	memset(rest + b, ' ', n);
+	g_free(*text);
+	*text = tidy_parts(rest);
+}
+
+static const char *const uk_names[] = {
+	"uk", "united kingdom", "england", "wales", "scotland", "northern ireland",
+	"great britain", "gb", "britain", "england uk", "wales uk", NULL,
+};
+
+static const struct { const char *name; const char *const aliases[4]; } countries[] = {
+	{ "Poland", { "polska", NULL } }, { "Romania", { NULL } }, { "Lithuania", { NULL } },
+	{ "Latvia", { NULL } }, { "Estonia", { NULL } }, { "Bulgaria", { NULL } },
+	{ "Slovakia", { NULL } }, { "Czech Republic", { "czechia", NULL } },
+	{ "Hungary", { NULL } }, { "Portugal", { NULL } }, { "Spain", { NULL } },
+	{ "Italy", { NULL } }, { "France", { NULL } }, { "Germany", { NULL } },
+	{ "Ireland", { "republic of ireland", "eire", NULL } },
+	{ "Netherlands", { "the netherlands", "holland", NULL } }, { "Belgium", { NULL } },
+	{ "Greece", { NULL } }, { "Cyprus", { NULL } }, { "Malta", { NULL } },
+	{ "Sweden", { NULL } }, { "Norway", { NULL } }, { "Denmark", { NULL } },
+	{ "Finland", { NULL } }, { "Austria", { NULL } }, { "Switzerland", { NULL } },
+	{ "Albania", { NULL } }, { "Ukraine", { NULL } }, { "Turkey", { "turkiye", NULL } },
+	{ "Pakistan", { NULL } }, { "India", { NULL } }, { "Bangladesh", { NULL } },
+	{ "Sri Lanka", { NULL } }, { "Nepal", { NULL } }, { "Afghanistan", { NULL } },
+	{ "Iran", { NULL } }, { "Iraq", { NULL } }, { "Syria", { NULL } }, { "Egypt", { NULL } },
+	{ "Morocco", { NULL } }, { "Algeria", { NULL } }, { "Nigeria", { NULL } },
+	{ "Ghana", { NULL } }, { "Somalia", { NULL } }, { "Eritrea", { NULL } },
+	{ "Ethiopia", { NULL } }, { "Sudan", { NULL } }, { "Kenya", { NULL } },
+	{ "Uganda", { NULL } }, { "Zimbabwe", { NULL } }, { "South Africa", { NULL } },
+	{ "Jamaica", { NULL } },
+	{ "United States", { "usa", "united states of america", "america", NULL } },
+	{ "Canada", { NULL } }, { "Australia", { NULL } }, { "New Zealand", { NULL } },
+	{ "China", { NULL } }, { "Hong Kong", { NULL } }, { "Philippines", { NULL } },
+	{ "Brazil", { NULL } }, { "United Arab Emirates", { "uae", NULL } },
+	{ "Saudi Arabia", { NULL } },
+};
+
+/* country_name - the English name of a country written TEXT, NULL when unknown */
+static const char *country_name(const char *text)
+{
+	g_autofree char *w = parse_words(text);
+
+	for (size_t i = 0; i < G_N_ELEMENTS(countries); i++) {
+		g_autofree char *n = parse_words(countries[i].name);
+
+		if (strcmp(w, n) == 0)
+			return countries[i].name;
+		for (const char *const *a = countries[i].aliases; *a != NULL; a++)
+			if (strcmp(w, *a) == 0)
+				return countries[i].name;
+	}
+	return NULL;
+}
+
+static bool is_uk(const char *text)
+{
+	g_autofree char *w = parse_words(text);
+
+	for (const char *const *u = uk_names; *u != NULL; u++)
+		if (strcmp(w, *u) == 0)
+			return true;
+	return false;
+}
+
+/* destination_finish - country in English (NULL for the UK), a UK postcode
+ * normalised and checked, a foreign one kept as written */
+static void destination_finish(struct parse_record *r)
+{
+	const char *name;
+
+	if (r->destination.country != NULL) {
+		if (is_uk(r->destination.country))
+			g_clear_pointer(&r->destination.country, g_free);
+		else if ((name = country_name(r->destination.country)) != NULL) {
+			g_free(r->destination.country);
+			r->destination.country = g_strdup(name);
+		}
+	} else if (r->destination.address != NULL) {
+		const char *comma = strrchr(r->destination.address, ',');
+		const char *last = comma != NULL ? comma + 1 : r->destination.address;
+
+		if ((name = country_name(last)) != NULL) {
+			r->destination.country = g_strdup(name);
+			if (comma == NULL)
+				g_clear_pointer(&r->destination.address, g_free);
+		}
+	}
+	if (r->destination.country != NULL)
+		return;
+	if (r->destination.postcode != NULL) {
+		char *pc = parse_postcode_normalise(r->destination.postcode);
+
+		if (pc != NULL) {
+			g_free(r->destination.postcode);
+			r->destination.postcode = pc;
+		} else {
+			parse_issue_add(r, "destination.postcode", "not a UK postcode '%s'",
+					r->destination.postcode);
+		}
+	}
+	split_postcode(&r->destination.address, &r->destination.postcode);
+}
+
+static void schools_finish(struct parse_draft *d)
+{
+	struct parse_record *r = d->record;
+
+	if (r->kind != PARSE_KIND_ON_ROLL && r->school.name == NULL && r->school.laestab == NULL) {
+		move_str(&r->school.name, &d->prev_name);
+		move_str(&r->school.laestab, &d->prev_laestab);
+	} else {
+		move_str(&r->previous_school.name, &d->prev_name);
+		move_str(&r->previous_school.laestab, &d->prev_laestab);
+	}
+	if (d->start_date != NULL) {
+		if (r->kind == PARSE_KIND_ON_ROLL)
+			set_date(r, &r->school.date_on_roll, d->start_date, "school.date_on_roll");
+		else
+			set_date(r, &r->destination.start_date, d->start_date,
+				 "destination.start_date");
+	}
+}
+
+/* risk_finish - sen from child.sen; safeguarding_concern only when nothing
+ * is named; notes name the "not sure" answers */
+static void risk_finish(struct parse_draft *d)
+{
+	struct parse_record *r = d->record;
+	GPtrArray *f = r->risk.factors;
+	GPtrArray *notes;
+
+	if (r->child.sen != NULL && strcmp(r->child.sen, "none") != 0)
+		parse_factor_add(r, "sen");
+	for (guint i = 0; i < f->len; i++) {
+		const char *x = g_ptr_array_index(f, i);
+
+		if (strcmp(x, "sen") != 0 && strcmp(x, "safeguarding_concern") != 0) {
+			parse_factor_remove(r, "safeguarding_concern");
+			break;
+		}
+	}
+	notes = g_ptr_array_new();
+	for (guint i = 0; i < f->len; i++) {
+		const char *x = g_ptr_array_index(f, i);
+
+		for (guint k = 0; k < d->unsure->len; k++)
+			if (strcmp(x, g_ptr_array_index(d->unsure, k)) == 0) {
+				g_ptr_array_add(notes, (gpointer)x);
+				break;
+			}
+	}
+	if (notes->len > 0) {
+		GString *s = g_string_new("not sure: ");
+
+		for (guint i = 0; i < notes->len; i++)
+			g_string_append_printf(s, "%s%s", i > 0 ? ", " : "",
+					       (const char *)g_ptr_array_index(notes, i));
+		g_free(r->risk.notes);
+		r->risk.notes = g_string_free(s, FALSE);
+	}
+	g_ptr_array_unref(notes);
+}
+
+static void deletion_finish(struct parse_draft *d)
+{
+	struct parse_record *r = d->record;
+	g_autofree char *about = NULL;
+	g_autofree char *w = NULL;
+
+	if (r->kind != PARSE_KIND_OFF_ROLL) {
+		g_clear_pointer(&r->deletion.text, g_free);
+		g_clear_pointer(&r->deletion.ground, g_free);
+		return;
+	}
+	if (r->deletion.ground != NULL)
+		return;
+	about = g_strdup_printf("%s %s", r->message.subject != NULL ? r->message.subject : "",
+				d->title != NULL ? d->title : "");
+	w = parse_words(about);
+	if (strstr(w, "home education") != NULL || strstr(w, "elective home") != NULL ||
+	    strstr(w, "home educated") != NULL ||
+	    g_str_has_prefix(w, "ehe ") || strstr(w, " ehe ") != NULL)
+		r->deletion.ground = g_strdup("home_education");
+}
+
+void parse_fields_finish(struct parse_draft *d)
+{
+	struct parse_record *r = d->record;
+
+	schools_finish(d);
+	split_postcode(&r->address.text, &r->address.postcode);
+	destination_finish(r);
+	risk_finish(d);
+	deletion_finish(d);
+}
