@@ -20,7 +20,8 @@ export LC_ALL=C
 
 PROG=servers.sh
 MAIL_USER=cmegw-test
-DOMAINS="medway.example.org kent.example.org school.example.net example.org example.net cme.test"
+# The sample messages (examples/) come from these domains: every one is reserved (RFC 2606).
+DOMAINS="medway.example.org kent.example.org school.example.net example.org example.net cme.test riverside-primary.school.example.net oakfield-academy.school.example.net health.example.net"
 HOSTNAME_FQDN=mx.cme.test
 START_TIMEOUT=10	# seconds to wait for the servers to answer
 STOP_TIMEOUT=5		# seconds to wait after TERM before KILL
