@@ -97,14 +97,14 @@ def main(t):
              "and everything stays queued")
         t.eq(s.mailbox(TEAM), [], "nothing reached the team")
 
-        # The next run, with SMTP back, sends them (the retry is due by then).
+        # A later run, with SMTP back, sends them once their retry is due.
         conf = write_config(s, work)
-        r = cmegw(conf, "send", now="2030-01-01T00:00:00Z")
+        r = cmegw(conf, "send", now="2030-01-01T01:00:00Z")
         t.eq(r.returncode, 0, "send with SMTP back exits 0: " + r.stderr.strip())
         sent = cmegw_json(conf, "outbox")
         t.ok(all(o["status"] == "sent" for o in sent), "every notification is now sent", sent)
         t.eq(len(s.mailbox(TEAM, wait=20, count=1)), 1, "the team's alert arrived once")
-        r = cmegw(conf, "send", now="2030-01-01T00:00:00Z")
+        r = cmegw(conf, "send", now="2030-01-02T00:00:00Z")
         t.eq((r.returncode, len(s.mailbox(TEAM))), (0, 1), "sending again sends nothing twice")
 
 
