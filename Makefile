@@ -48,7 +48,7 @@ UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 INTEG    = $(sort $(wildcard tests/integration/*.t))
 
-.PHONY: all deps check unit integration demo bench purity install clean
+.PHONY: all deps check unit integration demo purity install clean
 .DEFAULT_GOAL := all
 
 all: $(BIN)

@@ -1,5 +1,6 @@
 /* main.c - the command line: cmegw [--config FILE] [--now TIME] COMMAND ... */
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <glib.h>
@@ -61,6 +62,17 @@ static struct store *open_store(const struct config *c)
 	if (!s)
 		fail_line(err);
 	return s;
+}
+
+/* open_register - the config and the register, or the exit status saying why not */
+static int open_register(struct globals *g, bool secrets, struct config **c_r, struct store **db_r)
+{
+	*db_r = NULL;
+	*c_r = load_config(g, secrets);
+	if (!*c_r)
+		return EXIT_USAGE;
+	*db_r = open_store(*c_r);
+	return *db_r ? EXIT_OK : EXIT_FAIL;
 }
 
 static void print_json(JsonNode *node)
@@ -128,12 +140,11 @@ static int cmd_ingest(struct globals *g, int argc, char **argv)
 {
 	if (argc < 1)
 		return usage_error("ingest", "expected FILE or MAILDIR");
-	g_autoptr(config) c = load_config(g, g->send);
-	if (!c)
-		return EXIT_USAGE;
-	g_autoptr(store) db = open_store(c);
-	if (!db)
-		return EXIT_FAIL;
+	g_autoptr(config) c = NULL;
+	g_autoptr(store) db = NULL;
+	int orc = open_register(g, g->send, &c, &db);
+	if (orc != EXIT_OK)
+		return orc;
 	g_autoptr(GError) err = NULL;
 	g_autoptr(GPtrArray) files = ingest_expand_paths(argv, &err);
 	if (!files) {
@@ -248,12 +259,11 @@ static int cmd_poll(struct globals *g, int argc, char **argv)
 {
 	if (argc != 0)
 		return usage_error("poll", "takes no arguments");
-	g_autoptr(config) c = load_config(g, true);
-	if (!c)
-		return EXIT_USAGE;
-	g_autoptr(store) db = open_store(c);
-	if (!db)
-		return EXIT_FAIL;
+	g_autoptr(config) c = NULL;
+	g_autoptr(store) db = NULL;
+	int orc = open_register(g, true, &c, &db);
+	if (orc != EXIT_OK)
+		return orc;
 	g_autoptr(GError) err = NULL;
 	struct pipeline p;
 	if (!pipeline_init(&p, c, db, g->now, &err)) {
@@ -315,12 +325,11 @@ static int cmd_cases(struct globals *g, int argc, char **argv)
 {
 	if (argc != 0)
 		return usage_error("cases", "takes no arguments");
-	g_autoptr(config) c = load_config(g, false);
-	if (!c)
-		return EXIT_USAGE;
-	g_autoptr(store) db = open_store(c);
-	if (!db)
-		return EXIT_FAIL;
+	g_autoptr(config) c = NULL;
+	g_autoptr(store) db = NULL;
+	int orc = open_register(g, false, &c, &db);
+	if (orc != EXIT_OK)
+		return orc;
 	g_autoptr(GError) err = NULL;
 	g_autoptr(JsonNode) node = store_cases_json(db, g->all, &err);
 	if (!node) {
@@ -338,12 +347,11 @@ static int cmd_case(struct globals *g, int argc, char **argv)
 {
 	if (argc != 2 || strcmp(argv[0], "show") != 0)
 		return usage_error("case", "expected 'show REF'");
-	g_autoptr(config) c = load_config(g, false);
-	if (!c)
-		return EXIT_USAGE;
-	g_autoptr(store) db = open_store(c);
-	if (!db)
-		return EXIT_FAIL;
+	g_autoptr(config) c = NULL;
+	g_autoptr(store) db = NULL;
+	int orc = open_register(g, false, &c, &db);
+	if (orc != EXIT_OK)
+		return orc;
 	g_autoptr(GError) err = NULL;
 	g_autoptr(JsonNode) node = store_case_json(db, argv[1], &err);
 	if (!node) {
@@ -375,12 +383,11 @@ static int cmd_outbox(struct globals *g, int argc, char **argv)
 {
 	if (argc != 0)
 		return usage_error("outbox", "takes no arguments");
-	g_autoptr(config) c = load_config(g, false);
-	if (!c)
-		return EXIT_USAGE;
-	g_autoptr(store) db = open_store(c);
-	if (!db)
-		return EXIT_FAIL;
+	g_autoptr(config) c = NULL;
+	g_autoptr(store) db = NULL;
+	int orc = open_register(g, false, &c, &db);
+	if (orc != EXIT_OK)
+		return orc;
 	g_autoptr(GError) err = NULL;
 	g_autoptr(JsonNode) node = store_outbox_json(db, &err);
 	if (!node) {
@@ -413,12 +420,11 @@ static int cmd_send(struct globals *g, int argc, char **argv)
 {
 	if (argc != 0)
 		return usage_error("send", "takes no arguments");
-	g_autoptr(config) c = load_config(g, true);
-	if (!c)
-		return EXIT_USAGE;
-	g_autoptr(store) db = open_store(c);
-	if (!db)
-		return EXIT_FAIL;
+	g_autoptr(config) c = NULL;
+	g_autoptr(store) db = NULL;
+	int orc = open_register(g, true, &c, &db);
+	if (orc != EXIT_OK)
+		return orc;
 	return send_due(c, db, g->now) ? EXIT_OK : EXIT_FAIL;
 }
 
@@ -573,6 +579,9 @@ static int parse_options(struct globals *g, int *argc, char **argv, bool *help_r
 int main(int argc, char **argv)
 {
 	setlocale(LC_ALL, "");
+	/* libetpan writes without MSG_NOSIGNAL: a server that hangs up must be
+	 * an error return, not the end of the process. */
+	signal(SIGPIPE, SIG_IGN);
 	struct globals g = { 0 };
 	g.now = g_date_time_new_now_utc();
 	int n = argc - 1;

@@ -42,6 +42,9 @@ void parse_draft_clear(struct parse_draft *d)
 	g_free(d->title);
 	g_free(d->prev_name);
 	g_free(d->prev_laestab);
+	g_free(d->prev_on);
+	g_free(d->prev_off);
+	g_free(d->prev_last);
 	g_free(d->start_date);
 	g_free(d->role_text);
 	g_free(d->fwd_name);
@@ -267,6 +270,53 @@ static void child_name_split(struct parse_child *c, const char *value)
 
 /* ---- carers, siblings, referrer ---- */
 
+/* split_contact - "Renee Muller, 07700 900888", "Jo Bloggs (jo@example.org)",
+ * "Karen Holt, School Business Manager": the name, and what follows it
+ * when that is a phone number, an e-mail address or (ROLE_R) a role */
+static char *split_contact(const char *value, char **phone_r, char **email_r, char **role_r)
+{
+	g_autofree char *f = parse_fold(value);
+	const char *cut;
+	char *name;
+	size_t n;
+
+	*phone_r = *email_r = NULL;
+	if (role_r != NULL)
+		*role_r = NULL;
+	if (f == NULL)
+		return NULL;
+	cut = strpbrk(f, ",;(");
+	if (cut == NULL) {
+		const char *p = f;
+
+		while (*p != '\0' && *p != '+' && !g_ascii_isdigit(*p) && *p != '@')
+			p++;
+		if (*p == '\0' || p == f)
+			return g_steal_pointer(&f);
+		while (p > f && p[-1] != ' ')
+			p--;   /* back to the start of the address or number */
+		cut = p;
+	}
+	*phone_r = parse_phone_normalise(cut);
+	*email_r = parse_email_normalise(cut);
+	if (*phone_r == NULL && *email_r == NULL) {
+		g_autofree char *rest = parse_fold(cut + 1);
+
+		if (role_r == NULL || rest == NULL || parse_role_from_words(rest) == NULL)
+			return g_steal_pointer(&f);
+		*role_r = g_steal_pointer(&rest);
+	}
+	name = g_strndup(f, (gsize)(cut - f));
+	n = strlen(name);
+	while (n > 0 && strchr(" -:,;(", name[n - 1]) != NULL)
+		name[--n] = '\0';
+	if (n == 0) {
+		g_free(name);
+		return NULL;
+	}
+	return name;
+}
+
 static void carer_field(struct map_state *st, const struct parse_label *info, const char *value)
 {
 	static const unsigned bits[] = {
@@ -289,7 +339,24 @@ static void carer_field(struct map_state *st, const struct parse_label *info, co
 		return;
 	switch (info->field) {
 	case PARSE_F_NAME:
-		stored = set_str(&c->name, value);
+		if (c->name == NULL && !parse_value_blank(value)) {
+			char *phone, *email;
+
+			c->name = split_contact(value, &phone, &email, NULL);
+			if (c->phone == NULL && phone != NULL) {
+				c->phone = phone;
+				st->carers.bits[idx] |= B_PHONE;
+			} else {
+				g_free(phone);
+			}
+			if (c->email == NULL && email != NULL) {
+				c->email = email;
+				st->carers.bits[idx] |= B_EMAIL;
+			} else {
+				g_free(email);
+			}
+			stored = c->name != NULL;
+		}
 		break;
 	case PARSE_F_FORENAME: case PARSE_F_SURNAME:
 		name_part(&c->name, value, info->field == PARSE_F_SURNAME);
@@ -473,7 +540,20 @@ static void referrer_field(struct map_state *st, const struct parse_label *info,
 
 	switch (info->field) {
 	case PARSE_F_NAME:
-		set_str(&r->referrer.name, value);
+		if (r->referrer.name == NULL && !parse_value_blank(value)) {
+			char *phone, *email, *role;
+
+			r->referrer.name = split_contact(value, &phone, &email, &role);
+			if (r->referrer.phone == NULL)
+				r->referrer.phone = g_steal_pointer(&phone);
+			if (r->referrer.email == NULL)
+				r->referrer.email = g_steal_pointer(&email);
+			if (st->d->role_text == NULL)
+				st->d->role_text = g_steal_pointer(&role);
+			g_free(phone);
+			g_free(email);
+			g_free(role);
+		}
 		break;
 	case PARSE_F_FORENAME: case PARSE_F_SURNAME:
 		name_part(&r->referrer.name, value, info->field == PARSE_F_SURNAME);
@@ -649,15 +729,21 @@ static void school_field(struct map_state *st, enum parse_section sect,
 	case PARSE_F_DATE_ON:
 		if (sect == PARSE_SECT_DEST)
 			set_date(r, &r->destination.start_date, value, "destination.start_date");
-		else if (sect != PARSE_SECT_PREV_SCHOOL)
+		else if (sect == PARSE_SECT_PREV_SCHOOL)
+			set_str(&d->prev_on, value);
+		else
 			set_date(r, &r->school.date_on_roll, value, "school.date_on_roll");
 		break;
 	case PARSE_F_DATE_OFF:
-		if (sect != PARSE_SECT_PREV_SCHOOL && sect != PARSE_SECT_DEST)
+		if (sect == PARSE_SECT_PREV_SCHOOL)
+			set_str(&d->prev_off, value);
+		else if (sect != PARSE_SECT_DEST)
 			set_date(r, &r->school.date_off_roll, value, "school.date_off_roll");
 		break;
 	case PARSE_F_DATE_LAST:
-		if (sect != PARSE_SECT_PREV_SCHOOL && sect != PARSE_SECT_DEST)
+		if (sect == PARSE_SECT_PREV_SCHOOL)
+			set_str(&d->prev_last, value);
+		else if (sect != PARSE_SECT_DEST)
 			set_date(r, &r->school.date_last_attended, value, "school.date_last_attended");
 		break;
 	case PARSE_F_START:
@@ -1127,8 +1213,16 @@ static void schools_finish(struct parse_draft *d)
 	struct parse_record *r = d->record;
 
 	if (r->kind != PARSE_KIND_ON_ROLL && r->school.name == NULL && r->school.laestab == NULL) {
+		/* on a referral, "previous school" is the last known school */
 		move_str(&r->school.name, &d->prev_name);
 		move_str(&r->school.laestab, &d->prev_laestab);
+		if (d->prev_on != NULL)
+			set_date(r, &r->school.date_on_roll, d->prev_on, "school.date_on_roll");
+		if (d->prev_off != NULL)
+			set_date(r, &r->school.date_off_roll, d->prev_off, "school.date_off_roll");
+		if (d->prev_last != NULL)
+			set_date(r, &r->school.date_last_attended, d->prev_last,
+				 "school.date_last_attended");
 	} else {
 		move_str(&r->previous_school.name, &d->prev_name);
 		move_str(&r->previous_school.laestab, &d->prev_laestab);

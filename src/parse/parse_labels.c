@@ -200,6 +200,9 @@ static const struct base_label base_labels[] = {
 	{ "previous history", F(NOTES), S(NONE) }, { "current situation", F(NOTES), S(NONE) },
 	{ "description", F(NOTES), S(NONE) }, { "other relevant details", F(NOTES), S(NONE) },
 	{ "from", F(FROM), S(NONE) },
+	{ "officer", F(NAME), S(REFERRER) }, { "officer name", F(NAME), S(REFERRER) },
+	{ "case officer", F(NAME), S(REFERRER) }, { "cme officer", F(NAME), S(REFERRER) },
+	{ "lead professional", F(NAME), S(REFERRER) }, { "contact name", F(NAME), S(NONE) },
 };
 
 struct prefix {

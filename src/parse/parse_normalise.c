@@ -418,7 +418,11 @@ char *parse_phone_normalise(const char *text)
 			break;
 		}
 	}
-	if (digits < 7 || digits > 15) {
+	/* a UK number has 10 or 11 digits with its 0; an international one
+	 * at most 15 (E.164) */
+	if ((s->str[0] == '+' && (digits < 8 || digits > 15)) ||
+	    (s->str[0] == '0' && (digits < 10 || digits > 11)) ||
+	    (s->str[0] != '+' && s->str[0] != '0' && (digits < 7 || digits > 11))) {
 		g_string_free(s, TRUE);
 		return NULL;
 	}

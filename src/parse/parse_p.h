@@ -141,6 +141,7 @@ struct parse_draft {
 	struct parse_record *record;
 	char *title;               /* what the form says it is: <title>, headings */
 	char *prev_name, *prev_laestab;
+	char *prev_on, *prev_off, *prev_last; /* dates given under "Previous school" */
 	char *start_date;          /* a start date with no school named */
 	char *role_text;           /* the referrer's role as written */
 	char *fwd_name, *fwd_email; /* the sender of a forwarded original */
