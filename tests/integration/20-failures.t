@@ -62,6 +62,16 @@ def main(t):
              "one stderr line says the login was refused, without the password", r.stderr)
         t.eq(len(s.mailbox(CME)), 1, "the message is still in INBOX")
 
+        # The spool cannot be written: the message must not leave INBOX.
+        conf = write_config(s, work, spool="/dev/null/spool")
+        r = cmegw(conf, "poll")
+        t.eq(r.returncode, 1, "poll with an unwritable spool exits 1")
+        t.ok("spool" in r.stderr and "left in INBOX" in r.stderr,
+             "stderr says the spool failed and the message stays", r.stderr)
+        t.eq(len(s.mailbox(CME)), 1, "the message is still in INBOX")
+        t.eq(cmegw_json(conf, "cases"), [], "and no case was opened")
+        os.unlink(os.path.join(work, "cmegw.db"))
+
         conf = write_config(s, work)
         with open(conf, "a") as f:
             f.write("\n[imap]\nhots = typo\n")
