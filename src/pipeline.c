@@ -31,6 +31,7 @@ bool pipeline_init(struct pipeline *p, const struct config *c, struct store *db,
 		pipeline_clear(p);
 		return false;
 	}
+	p->la_names = route_la_names_parse(csv);
 	p->policy.our_la = c->authority_code;
 	p->policy.our_address = c->authority_address;
 	p->policy.our_from = c->smtp_from;
@@ -53,6 +54,8 @@ void pipeline_clear(struct pipeline *p)
 		g_date_time_unref(p->now);
 	if (p->la_numbers)
 		g_hash_table_unref(p->la_numbers);
+	if (p->la_names)
+		g_hash_table_unref(p->la_names);
 	g_free(p->mail_domain);
 	memset(p, 0, sizeof(*p));
 }
@@ -79,6 +82,15 @@ static void put(GHashTable *vars, const char *name, const char *value)
 	g_hash_table_insert(vars, g_strdup(name), g_strdup(value ? value : ""));
 }
 
+/* put_la - "Kent (E10000016)", or "unknown" */
+static void put_la(const struct pipeline *p, GHashTable *vars, const char *name, const char *code)
+{
+	const char *la = code ? g_hash_table_lookup(p->la_names, code) : NULL;
+	g_autofree char *text = code ? g_strdup_printf("%s (%s)", la ? la : "authority", code)
+				     : g_strdup("unknown");
+	put(vars, name, text);
+}
+
 /* template_vars - what a notice's template may use. A child's details only
  * when every recipient is on a secure domain. */
 static GHashTable *template_vars(const struct pipeline *p, const struct parse_record *r,
@@ -98,8 +110,8 @@ static GHashTable *template_vars(const struct pipeline *p, const struct parse_re
 	put(v, "risk", route_risk_name(d->risk));
 	put(v, "category", route_category_name(d->category));
 	put(v, "reason", n->reason);
-	put(v, "residence_la", d->residence_la ? d->residence_la : "unknown");
-	put(v, "school_la", d->school_la ? d->school_la : "unknown");
+	put_la(p, v, "residence_la", d->residence_la);
+	put_la(p, v, "school_la", d->school_la);
 	put(v, "received_at", received);
 	put(v, "kind", parse_kind_name(r ? r->kind : PARSE_KIND_UNKNOWN));
 	put(v, "message_id", r ? r->message.message_id : NULL);

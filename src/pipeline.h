@@ -37,6 +37,7 @@ struct pipeline {
 	struct store *store;
 	GDateTime *now;
 	GHashTable *la_numbers;
+	GHashTable *la_names;    /* ONS code -> name, for people */
 	struct route_policy policy;
 	struct parse_limits limits;
 	char *mail_domain;

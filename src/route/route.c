@@ -129,6 +129,35 @@ GHashTable *route_la_numbers_parse(const char *csv, char **error_r)
 	return t;
 }
 
+GHashTable *route_la_names_parse(const char *csv)
+{
+	GHashTable *t = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	g_auto(GStrv) lines = g_strsplit(csv, "\n", -1);
+	for (int i = 1; lines[0] && lines[i]; i++) {
+		g_strchomp(lines[i]);
+		/* la_number,ons_code,NAME,country,ended: the name lies between the
+		 * second comma and the last-but-one, and may be quoted. */
+		char *a = strchr(lines[i], ',');
+		char *b = a ? strchr(a + 1, ',') : NULL;
+		char *end = strrchr(lines[i], ',');
+		if (!b || end == b)
+			continue;
+		*end = '\0';
+		char *c = strrchr(b + 1, ',');
+		if (!c || b - a - 1 != 9)
+			continue;
+		g_autofree char *name = g_strndup(b + 1, (gsize)(c - b - 1));
+		g_strstrip(name);
+		size_t n = strlen(name);
+		if (n >= 2 && name[0] == '"' && name[n - 1] == '"') {
+			memmove(name, name + 1, n - 2);
+			name[n - 2] = '\0';
+		}
+		g_hash_table_insert(t, g_strndup(a + 1, 9), g_steal_pointer(&name));
+	}
+	return t;
+}
+
 /* ack_allowed - whether the referrer may be acknowledged (invariant 7) */
 static bool ack_allowed(const struct parse_record *r, const struct route_view *v,
 			const struct route_policy *p, const char **to_r)

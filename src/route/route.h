@@ -113,4 +113,9 @@ const char *route_la_of_laestab(const struct route_policy *policy, const char *l
  * table owned by the caller, or NULL with a message in *error_r. */
 GHashTable *route_la_numbers_parse(const char *csv_text, char **error_r);
 
+/* route_la_names_parse - the same text -> "E06000035" -> "Medway", every
+ * code (ended ones too). Returns a new table owned by the caller; rows it
+ * cannot read are skipped (route_la_numbers_parse reports them). */
+GHashTable *route_la_names_parse(const char *csv_text);
+
 #endif

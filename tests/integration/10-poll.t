@@ -120,6 +120,8 @@ def main(t):
             t.eq(TAG.search(kent[0]["subject"]).group(1), c.get("ref"),
                  "Kent's notice is about the child living in Kent")
             t.ok("Samplechild" in kent[0]["body"], "a secure neighbour is told the child's name")
+            t.ok("Kent (E10000016)" in kent[0]["body"], "and which authority it is, by name",
+                 kent[0]["body"])
         for sender in ("sam.nurse@health.example.net",):
             body = acks[sender][0]["body"] if acks.get(sender) else ""
             t.ok("Examplefamily" not in body, "an acknowledgement to an insecure domain names no child")

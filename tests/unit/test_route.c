@@ -311,6 +311,12 @@ static void test_la_numbers(void **state)
 	assert_string_equal(g_hash_table_lookup(t, "674"), "W06000016");
 	assert_int_equal(g_hash_table_size(t), 175);
 	g_hash_table_unref(t);
+	t = route_la_names_parse(text);
+	assert_string_equal(g_hash_table_lookup(t, "E06000023"), "Bristol, City of");
+	assert_string_equal(g_hash_table_lookup(t, "E10000016"), "Kent");
+	assert_string_equal(g_hash_table_lookup(t, "E10000002"), "Buckinghamshire");
+	assert_int_equal(g_hash_table_size(t), 183);
+	g_hash_table_unref(t);
 }
 
 int main(void)
