@@ -128,6 +128,13 @@ static GHashTable *template_vars(const struct pipeline *p, const struct parse_re
 	g_autofree char *factors = g_string_free(f, FALSE);
 	put(v, "risk_factors", factors);
 
+	GString *iss = g_string_new(NULL);
+	for (guint i = 0; r && r->issues && i < r->issues->len; i++) {
+		const struct parse_issue *is = g_ptr_array_index(r->issues, i);
+		g_string_append_printf(iss, "\n  - %s: %s", is->field, is->problem);
+	}
+	g_autofree char *issues = g_string_free(iss, FALSE);
+
 	const char *withheld = "(withheld: see the case in the register)";
 	if (secure && r) {
 		g_autofree char *name = g_strjoin(" ", r->child.forename ? r->child.forename : "",
@@ -137,12 +144,14 @@ static GHashTable *template_vars(const struct pipeline *p, const struct parse_re
 		put(v, "child_upn", r->child.upn);
 		put(v, "postcode", r->address.postcode);
 		put(v, "school_name", r->school.name);
+		put(v, "issues", *issues ? issues : " none");
 	} else {
 		put(v, "child_name", withheld);
 		put(v, "child_dob", withheld);
 		put(v, "child_upn", withheld);
 		put(v, "postcode", withheld);
 		put(v, "school_name", withheld);
+		put(v, "issues", withheld);
 	}
 	return v;
 }

@@ -118,12 +118,27 @@ static void test_missing(void **state)
 	g_error_free(err);
 }
 
+/* The shipped example must load: it documents every key, so it must be right. */
+static void test_example(void **state)
+{
+	GError *err = NULL;
+	struct config *c = config_load(CMEGW_SRCDIR "/etc/cmegw.conf.example", false, &err);
+	if (err)
+		print_message("# %s\n", err->message);
+	assert_null(err);
+	assert_string_equal(c->authority_code, "E06000035");
+	assert_int_equal(c->smtp_security, NOTIFY_SECURITY_STARTTLS);
+	assert_int_equal(g_hash_table_size(c->neighbours), 2);
+	config_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_missing),
+		cmocka_unit_test(test_example),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
