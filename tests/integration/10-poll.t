@@ -109,6 +109,10 @@ def main(t):
         t.eq(len(team), 4, "the team got three officer alerts and one review notice")
         t.ok(all(TAG.search(m["subject"] or "") for m in team if "review" not in m["subject"]),
              "officer alerts carry the case tag", [m["subject"] for m in team])
+        leo = [m for m in team if c.get("ref", "?") in (m["subject"] or "")]
+        t.ok(len(leo) == 1 and "child.upn" in leo[0]["body"],
+             "the officer alert says the UPN could not be read (wrong check letter)",
+             leo[0]["body"] if leo else None)
         hub = s.mailbox(HUB, wait=20, count=1)
         t.eq(len(hub), 1, "the safeguarding hub got one alert")
         if hub:
