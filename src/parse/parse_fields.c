@@ -70,11 +70,26 @@ static const char *person_rel(const struct people *p, guint i, bool carers)
 	return carers ? ((struct parse_carer *)g_ptr_array_index(p->list, i))->relationship : NULL;
 }
 
+/* fragment - a person seen only through a field that came before any
+ * section named them ("Contact number" with the child): the next one named
+ * takes it over */
+static bool fragment(const struct people *p, int i)
+{
+	if (i < 0 || (p->bits[i] & (B_NAME | B_FIRST | B_LAST)))
+		return false;
+	for (int k = 0; k < MAX_PEOPLE; k++)
+		if (p->slot[k] == i)
+			return false;
+	return true;
+}
+
 /* people_select - a heading or label names which one: by number, by
  * relationship, or FRESH (a new section: the next field starts a new one) */
 static void people_select(struct people *p, int index, const char *rel, bool fresh, bool carers)
 {
 	if (index >= 0 && index < MAX_PEOPLE) {
+		if (p->slot[index] < 0 && fragment(p, p->cur))
+			p->slot[index] = p->cur;
 		p->cur = p->slot[index];
 		p->want_num = index;
 		p->want_rel = rel;
@@ -95,7 +110,7 @@ static void people_select(struct people *p, int index, const char *rel, bool fre
 	if (fresh) {
 		p->want_num = -1;
 		p->want_rel = NULL;
-		if (p->cur >= 0 && p->bits[p->cur] != 0)
+		if (p->cur >= 0 && p->bits[p->cur] != 0 && !fragment(p, p->cur))
 			p->cur = -1;
 	}
 }
@@ -153,6 +168,7 @@ static bool set_str(char **slot, const char *value)
 	return *slot != NULL;
 }
 
+/* set_date - a day-first date; one that cannot be read is an issue at PATH */
 static void set_date(struct parse_record *r, char **slot, const char *value, const char *path)
 {
 	const char *problem;
@@ -179,6 +195,7 @@ static void set_postcode(struct parse_record *r, char **slot, const char *value,
 	}
 }
 
+/* set_laestab - seven digits; kept as written with an issue when not */
 static void set_laestab(struct parse_record *r, char **slot, const char *value, const char *path)
 {
 	g_autofree char *f = parse_fold(value);
@@ -192,6 +209,7 @@ static void set_laestab(struct parse_record *r, char **slot, const char *value, 
 	}
 }
 
+/* set_phone - digits, leading 0 or +; an issue when it is not a number */
 static bool set_phone(struct parse_record *r, char **slot, const char *value, const char *path)
 {
 	g_autofree char *f = parse_fold(value);
@@ -204,6 +222,7 @@ static bool set_phone(struct parse_record *r, char **slot, const char *value, co
 	return *slot != NULL;
 }
 
+/* set_email - lower case; an issue when it is not an address */
 static bool set_email(struct parse_record *r, char **slot, const char *value, const char *path)
 {
 	g_autofree char *f = parse_fold(value);
@@ -231,16 +250,47 @@ static void name_part(char **name, const char *value, bool last)
 	g_free(old);
 }
 
-/* child_name_split - "Amy Jane Smith" or "SMITH, Amy Jane" */
+/* strip_brackets - TEXT without "(...)"; *INNER_R what the first held */
+static char *strip_brackets(const char *text, char **inner_r)
+{
+	GString *out = g_string_new(NULL), *in = g_string_new(NULL);
+	int depth = 0;
+
+	for (const char *p = text; *p != '\0'; p++) {
+		if (*p == '(')
+			depth++;
+		else if (*p == ')' && depth > 0)
+			depth--;
+		else if (depth > 0)
+			g_string_append_c(in, *p);
+		else
+			g_string_append_c(out, *p);
+	}
+	*inner_r = parse_fold(in->str);
+	g_string_free(in, TRUE);
+	return g_string_free(out, FALSE);
+}
+
+/* child_name_split - "Amy Jane Smith", "SMITH, Amy Jane",
+ * "Amy Smith (known as Millie)" */
 static void child_name_split(struct parse_child *c, const char *value)
 {
-	g_autofree char *f = parse_fold(value);
+	g_autofree char *inner = NULL;
+	g_autofree char *outer = strip_brackets(value, &inner);
+	g_autofree char *f = parse_fold(outer);
 	const char *comma;
 	g_auto(GStrv) words = NULL;
 	guint n;
 
 	if (f == NULL || parse_value_blank(f) || c->forename != NULL || c->surname != NULL)
 		return;
+	if (inner != NULL && c->preferred_name == NULL) {
+		static const char *const known[] = { "known as ", "aka ", "a k a ", "preferred name " };
+
+		for (size_t i = 0; i < G_N_ELEMENTS(known); i++)
+			if (g_ascii_strncasecmp(inner, known[i], strlen(known[i])) == 0)
+				c->preferred_name = parse_fold(inner + strlen(known[i]));
+	}
 	comma = strchr(f, ',');
 	if (comma != NULL) {
 		g_autofree char *given = parse_fold(comma + 1);
@@ -287,6 +337,7 @@ static char *split_contact(const char *value, char **phone_r, char **email_r, ch
 		return NULL;
 	cut = strpbrk(f, ",;(");
 	if (cut == NULL) {
+		role_r = NULL;   /* "Jane Smith 2nd carer" says no role */
 		const char *p = f;
 
 		while (*p != '\0' && *p != '+' && !g_ascii_isdigit(*p) && *p != '@')
@@ -317,6 +368,28 @@ static char *split_contact(const char *value, char **phone_r, char **email_r, ch
 	return name;
 }
 
+/* carer_name - "Name: Jo Smith" or "Mother: Jo Smith, 07700 900412" */
+static bool carer_name(struct map_state *st, struct parse_carer *c, int idx, const char *value)
+{
+	char *phone, *email;
+
+	if (c->name != NULL)
+		return false;
+	c->name = split_contact(value, &phone, &email, NULL);
+	if (c->phone == NULL && phone != NULL) {
+		c->phone = g_steal_pointer(&phone);
+		st->carers.bits[idx] |= B_PHONE;
+	}
+	if (c->email == NULL && email != NULL) {
+		c->email = g_steal_pointer(&email);
+		st->carers.bits[idx] |= B_EMAIL;
+	}
+	g_free(phone);
+	g_free(email);
+	return c->name != NULL;
+}
+
+/* carer_field - a field of the carer the section or label points at */
 static void carer_field(struct map_state *st, const struct parse_label *info, const char *value)
 {
 	static const unsigned bits[] = {
@@ -330,33 +403,17 @@ static void carer_field(struct map_state *st, const struct parse_label *info, co
 	char path[40];
 	bool stored = false;
 
-	if (bit == 0 || parse_value_blank(value))
+	if (bit == 0)
 		return;
-	if (info->field == PARSE_F_PR && parse_tri_read(value) == PARSE_TRI_NULL)
+	if (info->field == PARSE_F_PR ? parse_tri_read(value) == PARSE_TRI_NULL
+				      : parse_value_blank(value))
 		return;
 	c = people_for(&st->carers, bit, true, &idx);
 	if (c == NULL)
 		return;
 	switch (info->field) {
 	case PARSE_F_NAME:
-		if (c->name == NULL && !parse_value_blank(value)) {
-			char *phone, *email;
-
-			c->name = split_contact(value, &phone, &email, NULL);
-			if (c->phone == NULL && phone != NULL) {
-				c->phone = phone;
-				st->carers.bits[idx] |= B_PHONE;
-			} else {
-				g_free(phone);
-			}
-			if (c->email == NULL && email != NULL) {
-				c->email = email;
-				st->carers.bits[idx] |= B_EMAIL;
-			} else {
-				g_free(email);
-			}
-			stored = c->name != NULL;
-		}
+		stored = carer_name(st, c, idx, value);
 		break;
 	case PARSE_F_FORENAME: case PARSE_F_SURNAME:
 		name_part(&c->name, value, info->field == PARSE_F_SURNAME);
@@ -387,12 +444,14 @@ static void carer_field(struct map_state *st, const struct parse_label *info, co
 		st->carers.bits[idx] |= bit;
 }
 
+/* sibling_new - a new sibling (NULL past MAX_PEOPLE) */
 static struct parse_sibling *sibling_new(struct map_state *st, int *idx_r)
 {
 	st->siblings.cur = -1;
 	return people_for(&st->siblings, B_NAME, false, idx_r);
 }
 
+/* sibling_dob - a sibling's date of birth; a bad one is an issue */
 static void sibling_dob(struct map_state *st, struct parse_sibling *s, int idx, const char *value)
 {
 	char path[40];
@@ -503,6 +562,7 @@ static void siblings_text(struct map_state *st, const struct parse_item *it)
 	}
 }
 
+/* sibling_field - "Name" or "Date of birth" under a siblings heading */
 static void sibling_field(struct map_state *st, const struct parse_label *info, const char *value)
 {
 	struct parse_sibling *s;
@@ -534,6 +594,7 @@ static void sibling_field(struct map_state *st, const struct parse_label *info, 
 	}
 }
 
+/* referrer_field - a field about the person making the referral */
 static void referrer_field(struct map_state *st, const struct parse_label *info, const char *value)
 {
 	struct parse_record *r = st->r;
@@ -577,6 +638,7 @@ static void referrer_field(struct map_state *st, const struct parse_label *info,
 
 /* ---- the child, school, destination ---- */
 
+/* child_field - the child's names, date of birth and sex */
 static void child_field(struct map_state *st, const struct parse_label *info, const char *value)
 {
 	struct parse_child *c = &st->r->child;
@@ -609,6 +671,7 @@ static void child_field(struct map_state *st, const struct parse_label *info, co
 	}
 }
 
+/* child_upn - upper case, no spaces; a bad one is kept with an issue */
 static void child_upn(struct map_state *st, const char *value)
 {
 	struct parse_child *c = &st->r->child;
@@ -621,6 +684,7 @@ static void child_upn(struct map_state *st, const char *value)
 		parse_issue_add(st->r, "child.upn", "%s in '%s'", problem, c->upn);
 }
 
+/* child_needs - EAL, FSM, SEN and EHCP answers */
 static void child_needs(struct map_state *st, const struct parse_label *info, const char *value)
 {
 	struct parse_child *c = &st->r->child;
@@ -631,7 +695,10 @@ static void child_needs(struct map_state *st, const struct parse_label *info, co
 	case PARSE_F_EAL:
 		if (c->eal == PARSE_TRI_NULL)
 			c->eal = tri;
-		break;
+		if (tri != PARSE_TRI_NULL)
+			break;
+		/* "EAL: Polish": a language for an answer */
+		/* fall through */
 	case PARSE_F_LANGUAGE:
 		if (c->eal == PARSE_TRI_NULL && !parse_value_blank(value) &&
 		    !parse_answer_unsure(value)) {
@@ -687,6 +754,7 @@ static void address_add(char **slot, const struct parse_item *it, bool part)
 		g_free(old);
 }
 
+/* home_address - the child's current or last known address */
 static void home_address(struct map_state *st, const struct parse_label *info,
 			 const struct parse_item *it, const char *value)
 {
@@ -703,6 +771,7 @@ static void home_address(struct map_state *st, const struct parse_label *info,
 	address_add(&r->address.text, it, info->field == PARSE_F_ADDRESS_PART);
 }
 
+/* school_field - the last known school, the previous one or the destination */
 static void school_field(struct map_state *st, enum parse_section sect,
 			 const struct parse_label *info, const char *value)
 {
@@ -759,6 +828,7 @@ static void school_field(struct map_state *st, enum parse_section sect,
 	}
 }
 
+/* dest_field - where the child went: school, address, country */
 static void dest_field(struct map_state *st, const struct parse_label *info,
 		       const struct parse_item *it, const char *value)
 {
@@ -791,7 +861,8 @@ static enum parse_section effective_section(struct map_state *st, const struct p
 	return info->section;
 }
 
-/* owner_section - who a generic field (name, phone, address) belongs to */
+/* note_section - a label that names its section ("Referrer email") opens
+ * it for the unnamed labels after it ("Phone") */
 static void note_section(struct map_state *st, const struct parse_label *info)
 {
 	if (info->section == PARSE_SECT_NONE)
@@ -805,6 +876,7 @@ static void note_section(struct map_state *st, const struct parse_label *info)
 	st->sect = info->section;
 }
 
+/* map_from - "From: Name <address>" in a forwarded original */
 static void map_from(struct map_state *st, const char *value)
 {
 	const char *lt = strchr(value, '<');
@@ -822,6 +894,7 @@ static void map_from(struct map_state *st, const char *value)
 	}
 }
 
+/* map_risk - risk questions, free text about concerns, whereabouts */
 static void map_risk(struct map_state *st, const struct parse_label *info,
 		     const struct parse_item *it, const char *label, const char *value)
 {
@@ -848,6 +921,7 @@ static void map_risk(struct map_state *st, const struct parse_label *info,
 	}
 }
 
+/* map_reason - the reason for leaving as written, and its ground */
 static void map_reason(struct map_state *st, const struct parse_item *it)
 {
 	g_autofree char *text = value_text(it, " ");
@@ -906,10 +980,6 @@ static void map_generic(struct map_state *st, enum parse_section sect,
 	case PARSE_F_ROLE:
 		set_str(&st->d->role_text, value);
 		break;
-	case PARSE_F_SCHOOL: case PARSE_F_LAESTAB: case PARSE_F_DATE_ON: case PARSE_F_DATE_OFF:
-	case PARSE_F_DATE_LAST: case PARSE_F_START:
-		school_field(st, PARSE_SECT_NONE, info, value);
-		break;
 	case PARSE_F_COUNTRY:
 		break;
 	default:
@@ -919,6 +989,83 @@ static void map_generic(struct map_state *st, enum parse_section sect,
 	}
 }
 
+/* select_section - a heading, or a label with no value that names one
+ * ("Parent/carer 2:"), opens a section */
+static void select_section(struct map_state *st, enum parse_section s, int index,
+			   const char *rel)
+{
+	st->sect = s;
+	if (s == PARSE_SECT_CARER)
+		people_select(&st->carers, index, rel, true, true);
+	else if (s == PARSE_SECT_SIBLING)
+		people_select(&st->siblings, index, NULL, true, false);
+}
+
+/* map_empty - a label with nothing after it: a heading when it names one */
+static void map_empty(struct map_state *st, const struct parse_item *it,
+		      const struct parse_label *info)
+{
+	int index;
+	const char *rel;
+	enum parse_section s = parse_heading_classify(it->label, &index, &rel);
+
+	if (s != PARSE_SECT_NONE && (info->field == PARSE_F_NONE || info->field == PARSE_F_NAME ||
+				     info->field == PARSE_F_SCHOOL))
+		select_section(st, s, index, rel);
+}
+
+/* map_child_only - what only the child has (UPN, ethnicity, needs, sex,
+ * date of birth); false when INFO is none of those */
+static bool map_child_only(struct map_state *st, enum parse_section sect,
+			   const struct parse_label *info, const char *value)
+{
+	bool sibling = sect == PARSE_SECT_SIBLING && !info->child;
+
+	switch (info->field) {
+	case PARSE_F_UPN:
+		if (!sibling)
+			child_upn(st, value);
+		return true;
+	case PARSE_F_ETHNICITY:
+		if (!sibling)
+			set_str(&st->r->child.ethnicity, value);
+		return true;
+	case PARSE_F_EAL: case PARSE_F_LANGUAGE: case PARSE_F_FSM: case PARSE_F_SEN:
+	case PARSE_F_EHCP:
+		if (!sibling)
+			child_needs(st, info, value);
+		return true;
+	case PARSE_F_SEX: case PARSE_F_MIDDLE: case PARSE_F_PREFERRED:
+		if (info->child || sect == PARSE_SECT_CHILD || sect == PARSE_SECT_NONE ||
+		    sect == PARSE_SECT_SCHOOL)
+			child_field(st, info, value);
+		return true;
+	case PARSE_F_DOB:
+		if (sibling)
+			sibling_field(st, info, value);
+		else if (info->child || (sect != PARSE_SECT_CARER && sect != PARSE_SECT_REFERRER))
+			child_field(st, info, value);
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* map_school - a school, its number and dates: whose by section */
+static void map_school(struct map_state *st, enum parse_section sect,
+		       const struct parse_label *info, const struct parse_item *it,
+		       const char *value)
+{
+	if (sect == PARSE_SECT_REFERRER && info->field == PARSE_F_SCHOOL)
+		set_str(&st->r->referrer.organisation, value);   /* "Referring school" */
+	else if (sect == PARSE_SECT_DEST)
+		dest_field(st, info, it, value);
+	else
+		school_field(st, sect == PARSE_SECT_PREV_SCHOOL || sect == PARSE_SECT_SCHOOL
+				 ? sect : PARSE_SECT_NONE, info, value);
+}
+
+/* map_field - one "Label: value" */
 static void map_field(struct map_state *st, const struct parse_item *it)
 {
 	struct parse_label info;
@@ -929,18 +1076,7 @@ static void map_field(struct map_state *st, const struct parse_item *it)
 		st->r->whereabouts_unknown = true;
 	parse_label_classify(it->label, &info);
 	if (value == NULL) {
-		int index;
-		const char *rel;
-		enum parse_section hs = parse_heading_classify(it->label, &index, &rel);
-
-		if (hs != PARSE_SECT_NONE && (info.field == PARSE_F_NONE || info.field == PARSE_F_NAME ||
-					      info.field == PARSE_F_SCHOOL)) {
-			st->sect = hs;
-			if (hs == PARSE_SECT_CARER)
-				people_select(&st->carers, index, rel, true, true);
-			else if (hs == PARSE_SECT_SIBLING)
-				people_select(&st->siblings, index, NULL, true, false);
-		}
+		map_empty(st, it, &info);
 		return;
 	}
 	if (info.field == PARSE_F_NONE)
@@ -952,31 +1088,9 @@ static void map_field(struct map_state *st, const struct parse_item *it)
 	st->r->fields_found++;
 	note_section(st, &info);
 	sect = effective_section(st, &info);
+	if (map_child_only(st, sect, &info, value))
+		return;
 	switch (info.field) {
-	case PARSE_F_UPN:
-		if (sect != PARSE_SECT_SIBLING || info.child)
-			child_upn(st, value);
-		break;
-	case PARSE_F_ETHNICITY:
-		if (sect != PARSE_SECT_SIBLING || info.child)
-			set_str(&st->r->child.ethnicity, value);
-		break;
-	case PARSE_F_EAL: case PARSE_F_LANGUAGE: case PARSE_F_FSM: case PARSE_F_SEN:
-	case PARSE_F_EHCP:
-		if (sect != PARSE_SECT_SIBLING || info.child)
-			child_needs(st, &info, value);
-		break;
-	case PARSE_F_SEX: case PARSE_F_MIDDLE: case PARSE_F_PREFERRED:
-		if (info.child || sect == PARSE_SECT_CHILD || sect == PARSE_SECT_NONE ||
-		    sect == PARSE_SECT_SCHOOL)
-			child_field(st, &info, value);
-		break;
-	case PARSE_F_DOB:
-		if (sect == PARSE_SECT_SIBLING && !info.child)
-			sibling_field(st, &info, value);
-		else if (info.child || (sect != PARSE_SECT_CARER && sect != PARSE_SECT_REFERRER))
-			child_field(st, &info, value);
-		break;
 	case PARSE_F_RISK: case PARSE_F_CONCERNS: case PARSE_F_NOTES: case PARSE_F_WHEREABOUTS:
 		map_risk(st, &info, it, it->label, value);
 		break;
@@ -988,13 +1102,7 @@ static void map_field(struct map_state *st, const struct parse_item *it)
 		break;
 	case PARSE_F_SCHOOL: case PARSE_F_LAESTAB: case PARSE_F_DATE_ON: case PARSE_F_DATE_OFF:
 	case PARSE_F_DATE_LAST: case PARSE_F_START:
-		if (sect == PARSE_SECT_REFERRER && info.field == PARSE_F_SCHOOL)
-			set_str(&st->r->referrer.organisation, value);
-		else if (sect == PARSE_SECT_DEST)
-			dest_field(st, &info, it, value);
-		else
-			school_field(st, sect == PARSE_SECT_PREV_SCHOOL || sect == PARSE_SECT_SCHOOL
-					 ? sect : PARSE_SECT_NONE, &info, value);
+		map_school(st, sect, &info, it, value);
 		break;
 	default:
 		map_generic(st, info.child ? PARSE_SECT_CHILD : sect, &info, it, value);
@@ -1002,19 +1110,15 @@ static void map_field(struct map_state *st, const struct parse_item *it)
 	}
 }
 
+/* map_heading - a known heading opens its section; others change nothing */
 static void map_heading(struct map_state *st, const struct parse_item *it)
 {
 	int index;
 	const char *rel;
 	enum parse_section s = parse_heading_classify(it->label, &index, &rel);
 
-	if (s == PARSE_SECT_NONE)
-		return;
-	st->sect = s;
-	if (s == PARSE_SECT_CARER)
-		people_select(&st->carers, index, rel, true, true);
-	else if (s == PARSE_SECT_SIBLING)
-		people_select(&st->siblings, index, NULL, true, false);
+	if (s != PARSE_SECT_NONE)
+		select_section(st, s, index, rel);
 }
 
 void parse_fields_map(struct parse_draft *d, const struct parse_form *form)
@@ -1208,6 +1312,7 @@ static void destination_finish(struct parse_record *r)
 	split_postcode(&r->destination.address, &r->destination.postcode);
 }
 
+/* schools_finish - the previous school and a bare start date, by kind */
 static void schools_finish(struct parse_draft *d)
 {
 	struct parse_record *r = d->record;
@@ -1276,11 +1381,15 @@ static void risk_finish(struct parse_draft *d)
 	g_ptr_array_unref(notes);
 }
 
+/* deletion_finish - deletion is for off_roll only; an EHE notice with no
+ * reason written still says its ground */
 static void deletion_finish(struct parse_draft *d)
 {
+	static const char *const ehe[] = {
+		" home education ", " elective home ", " home educated ", " ehe ", NULL,
+	};
 	struct parse_record *r = d->record;
-	g_autofree char *about = NULL;
-	g_autofree char *w = NULL;
+	g_autofree char *about = NULL, *words = NULL, *padded = NULL;
 
 	if (r->kind != PARSE_KIND_OFF_ROLL) {
 		g_clear_pointer(&r->deletion.text, g_free);
@@ -1291,11 +1400,13 @@ static void deletion_finish(struct parse_draft *d)
 		return;
 	about = g_strdup_printf("%s %s", r->message.subject != NULL ? r->message.subject : "",
 				d->title != NULL ? d->title : "");
-	w = parse_words(about);
-	if (strstr(w, "home education") != NULL || strstr(w, "elective home") != NULL ||
-	    strstr(w, "home educated") != NULL ||
-	    g_str_has_prefix(w, "ehe ") || strstr(w, " ehe ") != NULL)
-		r->deletion.ground = g_strdup("home_education");
+	words = parse_words(about);
+	padded = g_strdup_printf(" %s ", words);
+	for (const char *const *p = ehe; *p != NULL; p++)
+		if (strstr(padded, *p) != NULL) {
+			r->deletion.ground = g_strdup("home_education");
+			return;
+		}
 }
 
 void parse_fields_finish(struct parse_draft *d)

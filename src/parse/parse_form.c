@@ -4,9 +4,8 @@
 
 #include "parse/parse_p.h"
 
-/* A form with more items than this is not a form a person filled in. */
-#define MAX_ITEMS 4000
 #define MAX_LABEL 80      /* bytes of a label before its colon */
+#define MAX_LINE 16384    /* bytes of a line read; a form's lines are shorter */
 #define MAX_HEADING 70
 
 static void item_free(gpointer p)
@@ -36,7 +35,7 @@ struct parse_item *parse_form_add(struct parse_form *form, enum parse_item_type 
 {
 	struct parse_item *it;
 
-	if (form->items->len >= MAX_ITEMS)
+	if (form->items->len >= PARSE_MAX_ITEMS)
 		return NULL;
 	it = g_new0(struct parse_item, 1);
 	it->type = type;
@@ -155,7 +154,20 @@ static bool split_label(const char *line, char **label_r, char **value_r)
 		g_free(*label_r);
 		*label_r = g_steal_pointer(&clean);
 	}
-	*value_r = parse_fold(c + 1);
+	{
+		/* "**Surname:** Smith": emphasis around the value goes too */
+		const char *v = c + 1;
+		size_t n;
+
+		while (*v == '*' || *v == ' ')
+			v++;
+		*value_r = parse_fold(v);
+		n = *value_r != NULL ? strlen(*value_r) : 0;
+		while (n > 0 && (*value_r)[n - 1] == '*')
+			(*value_r)[--n] = '\0';
+		if (n == 0)
+			g_clear_pointer(value_r, g_free);
+	}
 	return true;
 }
 
@@ -277,6 +289,7 @@ static void text_line_bare(struct text_state *st, const char *raw, const char *c
 	parse_item_add_line(st->text, clean);
 }
 
+/* text_line - one line: rules, quotes and markers first, then labels */
 static void text_line(struct text_state *st, const char *raw, bool quoted_stops, bool *stop_r)
 {
 	g_autofree char *folded = parse_fold(raw);
@@ -326,12 +339,12 @@ bool parse_form_text(struct parse_form *form, const char *text, bool quoted_stop
 	const char *p = text;
 	bool stop = false;
 
-	while (p != NULL && *p != '\0' && !stop) {
+	while (p != NULL && *p != '\0' && !stop && form->items->len < PARSE_MAX_ITEMS) {
 		const char *nl = strchr(p, '\n');
 		size_t n = nl != NULL ? (size_t)(nl - p) : strlen(p);
-		g_autofree char *line = g_strndup(p, n);
+		g_autofree char *line = g_strndup(p, MIN(n, MAX_LINE));
 
-		if (n > 0 && line[n - 1] == '\r')
+		if (n > 0 && n <= MAX_LINE && line[n - 1] == '\r')
 			line[n - 1] = '\0';
 		text_line(&st, line, quoted_stops, &stop);
 		p = nl != NULL ? nl + 1 : NULL;

@@ -10,6 +10,7 @@
 /* Deeper than this is not a form; what lies below is ignored. */
 #define MAX_DEPTH 128
 #define MAX_CELLS 16
+#define MAX_CELL 16384    /* bytes of a cell's text read */
 
 struct html_state {
 	struct parse_form *form;
@@ -110,6 +111,7 @@ static void render(const xmlNode *n, GString *out, unsigned depth)
 	}
 }
 
+/* has_table_below - a layout row holding a table is not a form row */
 static bool has_table_below(const xmlNode *n, unsigned depth)
 {
 	if (depth > MAX_DEPTH)
@@ -120,6 +122,7 @@ static bool has_table_below(const xmlNode *n, unsigned depth)
 	return false;
 }
 
+/* flush - the text gathered since the last row, read as plain text */
 static void flush(struct html_state *st)
 {
 	if (st->pending->len == 0 || st->stopped)
@@ -136,6 +139,8 @@ static char *cell_text(const xmlNode *cell)
 	g_autofree char *f = NULL;
 
 	render(cell, s, 0);
+	if (s->len > MAX_CELL)
+		g_string_truncate(s, MAX_CELL);
 	f = parse_fold(s->str);
 	if (f == NULL) {
 		g_string_free(s, TRUE);
@@ -144,6 +149,7 @@ static char *cell_text(const xmlNode *cell)
 	return g_string_free(s, FALSE);
 }
 
+/* field_from_cells - a label cell and a value cell: "Surname:" | "Smith" */
 static void field_from_cells(struct html_state *st, const char *label, const char *value)
 {
 	g_autofree char *l = parse_fold(label);
@@ -225,70 +231,74 @@ static bool is_quote_block(const xmlNode *n)
 	return quote;
 }
 
+static void walk(struct html_state *st, const xmlNode *first, unsigned depth);
+
+/* add_title - <title> says what the form is */
+static void add_title(struct html_state *st, const xmlNode *n)
+{
+	g_autofree char *t = cell_text(n);
+	g_autofree char *f = parse_fold(t);
+
+	if (f == NULL || st->form->title->len >= 2000)
+		return;
+	if (st->form->title->len > 0)
+		g_string_append(st->form->title, " | ");
+	g_string_append(st->form->title, f);
+}
+
+/* walk_element - one element: a row, a heading, a block or inline content */
+static void walk_element(struct html_state *st, const xmlNode *c, unsigned depth)
+{
+	if (el_is(c, "title")) {
+		add_title(st, c);
+	} else if (el_is(c, "head")) {
+		walk(st, c->children, depth + 1);   /* only for <title> */
+		g_string_truncate(st->pending, 0);
+	} else if (el_in(c, skipped)) {
+		/* nothing a person reads */
+	} else if (st->quoted_stops && is_quote_block(c)) {
+		flush(st);
+		st->stopped = true;
+	} else if (el_is(c, "tr") && !has_table_below(c, depth)) {
+		flush(st);
+		row(st, c);
+	} else if (el_in(c, headings)) {
+		g_autofree char *t = cell_text(c);
+		g_autofree char *f = parse_fold(t);
+
+		flush(st);
+		if (f != NULL)
+			parse_form_add(st->form, PARSE_ITEM_HEADING, f);
+	} else if (el_is(c, "br")) {
+		g_string_append_c(st->pending, '\n');
+	} else if (el_is(c, "dl")) {       /* <dt>label</dt><dd>value</dd> */
+		append_newline(st->pending);
+		render(c, st->pending, depth + 1);
+		append_newline(st->pending);
+	} else {
+		bool block = el_in(c, blocks);
+
+		if (block)
+			append_newline(st->pending);
+		walk(st, c->children, depth + 1);
+		if (block)
+			append_newline(st->pending);
+	}
+}
+
+/* walk - FIRST and its siblings, in document order */
 static void walk(struct html_state *st, const xmlNode *first, unsigned depth)
 {
 	if (depth > MAX_DEPTH)
 		return;
-	for (const xmlNode *c = first; c != NULL && !st->stopped; c = c->next) {
+	for (const xmlNode *c = first; c != NULL && !st->stopped &&
+				       st->form->items->len < PARSE_MAX_ITEMS; c = c->next) {
 		if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
 			if (c->content != NULL)
 				append_text(st->pending, (const char *)c->content);
-			continue;
+		} else if (c->type == XML_ELEMENT_NODE) {
+			walk_element(st, c, depth);
 		}
-		if (c->type != XML_ELEMENT_NODE)
-			continue;
-		if (el_is(c, "title")) {
-			g_autofree char *t = cell_text(c);
-			g_autofree char *f = parse_fold(t);
-
-			if (f != NULL && st->form->title->len < 2000) {
-				if (st->form->title->len > 0)
-					g_string_append(st->form->title, " | ");
-				g_string_append(st->form->title, f);
-			}
-			continue;
-		}
-		if (el_is(c, "head")) {
-			walk(st, c->children, depth + 1);   /* only for <title> */
-			g_string_truncate(st->pending, 0);
-			continue;
-		}
-		if (el_in(c, skipped))
-			continue;
-		if (st->quoted_stops && is_quote_block(c)) {
-			flush(st);
-			st->stopped = true;
-			return;
-		}
-		if (el_is(c, "tr") && !has_table_below(c, depth)) {
-			flush(st);
-			row(st, c);
-			continue;
-		}
-		if (el_in(c, headings)) {
-			g_autofree char *t = cell_text(c);
-			g_autofree char *f = parse_fold(t);
-
-			flush(st);
-			if (f != NULL)
-				parse_form_add(st->form, PARSE_ITEM_HEADING, f);
-			continue;
-		}
-		if (el_is(c, "br")) {
-			g_string_append_c(st->pending, '\n');
-			continue;
-		}
-		if (el_is(c, "dl")) {       /* <dt>label</dt><dd>value</dd> */
-			append_newline(st->pending);
-			render(c, st->pending, depth + 1);
-			append_newline(st->pending);
-			continue;
-		}
-		if (el_in(c, blocks))
-			append_newline(st->pending);
-		walk(st, c->children, depth + 1);
-		if (el_in(c, blocks))
-			append_newline(st->pending);
 	}
 }
 

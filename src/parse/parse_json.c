@@ -1,6 +1,7 @@
 /* parse_json.c - the record -> the FIELDS.md JSON object, every key present */
 #include "parse/parse_p.h"
 
+/* add_str - a string member, JSON null for NULL */
 static void add_str(JsonBuilder *b, const char *key, const char *value)
 {
 	json_builder_set_member_name(b, key);
@@ -10,6 +11,7 @@ static void add_str(JsonBuilder *b, const char *key, const char *value)
 		json_builder_add_null_value(b);
 }
 
+/* add_tri - true, false or null */
 static void add_tri(JsonBuilder *b, const char *key, enum parse_tri value)
 {
 	json_builder_set_member_name(b, key);
@@ -25,6 +27,7 @@ static void begin(JsonBuilder *b, const char *key)
 	json_builder_begin_object(b);
 }
 
+/* add_child - child, every key present */
 static void add_child(JsonBuilder *b, const struct parse_child *c)
 {
 	begin(b, "child");
@@ -42,6 +45,7 @@ static void add_child(JsonBuilder *b, const struct parse_child *c)
 	json_builder_end_object(b);
 }
 
+/* add_people - carers and siblings, empty arrays when none */
 static void add_people(JsonBuilder *b, const struct parse_record *r)
 {
 	json_builder_set_member_name(b, "carers");
@@ -71,6 +75,7 @@ static void add_people(JsonBuilder *b, const struct parse_record *r)
 	json_builder_end_array(b);
 }
 
+/* add_schools - school, previous_school, destination, deletion */
 static void add_schools(JsonBuilder *b, const struct parse_record *r)
 {
 	begin(b, "school");
@@ -98,6 +103,7 @@ static void add_schools(JsonBuilder *b, const struct parse_record *r)
 	json_builder_end_object(b);
 }
 
+/* add_risk_referrer - risk (factors sorted already) and referrer */
 static void add_risk_referrer(JsonBuilder *b, const struct parse_record *r)
 {
 	begin(b, "risk");

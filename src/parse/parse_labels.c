@@ -95,6 +95,9 @@ static const struct base_label base_labels[] = {
 	{ "receiving school", F(SCHOOL), S(DEST) }, { "school moving to", F(SCHOOL), S(DEST) },
 	{ "next school", F(SCHOOL), S(DEST) }, { "destination", F(SCHOOL), S(DEST) },
 	{ "new setting", F(SCHOOL), S(DEST) }, { "destination setting", F(SCHOOL), S(DEST) },
+	{ "moving to", F(ADDRESS), S(DEST) }, { "moved to", F(ADDRESS), S(DEST) },
+	{ "destination country", F(COUNTRY), S(DEST) }, { "country moving to", F(COUNTRY), S(DEST) },
+	{ "destination address", F(ADDRESS), S(DEST) },
 	{ "laestab", F(LAESTAB), S(NONE) }, { "la estab", F(LAESTAB), S(NONE) },
 	{ "la establishment number", F(LAESTAB), S(NONE) }, { "la establishment no", F(LAESTAB), S(NONE) },
 	{ "dfe number", F(LAESTAB), S(NONE) }, { "dfe no", F(LAESTAB), S(NONE) },
@@ -294,6 +297,7 @@ static bool has_any(const char *w, const char *const *phrases)
 	return false;
 }
 
+/* base_find - the synonym table entry for W, NULL when none */
 static const struct base_label *base_find(const char *w)
 {
 	for (size_t i = 0; i < G_N_ELEMENTS(base_labels); i++)
@@ -359,6 +363,7 @@ static enum parse_field empty_rest(enum parse_section s)
 	}
 }
 
+/* lookup_prefixed - "Parent/carer 2 phone", "Referrer email", "Child's school" */
 static bool lookup_prefixed(const char *w, struct parse_label *out)
 {
 	const char *rest;

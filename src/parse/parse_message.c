@@ -16,6 +16,7 @@ struct walk {
 	bool too_big;
 	bool dsn;                 /* a message/delivery-status part */
 	char *bounced_ref;        /* a case tag in a bounced message's headers */
+	char *inner_from, *inner_name; /* the sender of an attached message */
 	GPtrArray *texts;         /* struct text_part * */
 };
 
@@ -44,6 +45,8 @@ static char *to_utf8(char *data, size_t len, const char *charset)
 {
 	char *out;
 
+	if (data == NULL || len == 0)
+		return g_strdup("");
 	for (size_t i = 0; i < len; i++)
 		if (data[i] == '\0')
 			data[i] = ' ';
@@ -103,26 +106,25 @@ static char *header_text(GMimeObject *obj, const char *name)
 /* ---- the MIME tree ---- */
 
 static void walk_object(struct walk *w, GMimeObject *obj, unsigned depth);
+static void read_from(GMimeMessage *msg, char **addr_r, char **name_r);
 
 /* headers_ref - a case tag in the Subject of text/rfc822-headers */
 static void headers_ref(struct walk *w, GMimePart *part)
 {
-	g_autofree char *text = part_text(part);
-	char *subject;
+	g_autofree char *text = NULL;
+	g_auto(GStrv) lines = NULL;
 
-	if (text == NULL || w->bounced_ref != NULL)
+	if (w->bounced_ref != NULL || (text = part_text(part)) == NULL)
 		return;
-	for (char *line = text; line != NULL; line = strchr(line, '\n'), line = line ? line + 1 : NULL)
-		if (g_ascii_strncasecmp(line, "subject:", 8) == 0) {
-			char *nl = strchr(line, '\n');
-
-			subject = nl != NULL ? g_strndup(line, (gsize)(nl - line)) : g_strdup(line);
-			w->bounced_ref = parse_case_tag_find(subject);
-			g_free(subject);
+	lines = g_strsplit(text, "\n", 0);
+	for (char **l = lines; *l != NULL; l++)
+		if (g_ascii_strncasecmp(*l, "subject:", 8) == 0) {
+			w->bounced_ref = parse_case_tag_find(*l);
 			return;
 		}
 }
 
+/* walk_part - a leaf: a text to read, a DSN, the headers of a bounced message */
 static void walk_part(struct walk *w, GMimePart *part)
 {
 	GMimeContentType *ct = g_mime_object_get_content_type(GMIME_OBJECT(part));
@@ -148,6 +150,7 @@ static void walk_part(struct walk *w, GMimePart *part)
 	}
 }
 
+/* walk_object - the MIME tree, counting parts and depth against the limits */
 static void walk_object(struct walk *w, GMimeObject *obj, unsigned depth)
 {
 	if (obj == NULL || w->too_big)
@@ -171,6 +174,10 @@ static void walk_object(struct walk *w, GMimeObject *obj, unsigned depth)
 			return;
 		if (w->bounced_ref == NULL)
 			w->bounced_ref = parse_case_tag_find(g_mime_message_get_subject(m));
+		if (w->inner_from == NULL) {
+			g_free(w->inner_name);
+			read_from(m, &w->inner_from, &w->inner_name);
+		}
 		walk_object(w, g_mime_message_get_mime_part(m), depth + 1);
 	} else if (GMIME_IS_PART(obj)) {
 		walk_part(w, GMIME_PART(obj));
@@ -179,6 +186,7 @@ static void walk_object(struct walk *w, GMimeObject *obj, unsigned depth)
 
 /* ---- headers ---- */
 
+/* read_from - the first mailbox of From: bare lower-case address and name */
 static void read_from(GMimeMessage *msg, char **addr_r, char **name_r)
 {
 	InternetAddressList *list = g_mime_message_get_from(msg);
@@ -209,6 +217,7 @@ static void read_from(GMimeMessage *msg, char **addr_r, char **name_r)
 	}
 }
 
+/* read_headers - message id, subject, date, sender */
 static void read_headers(struct parse_record *r, GMimeMessage *msg, char **from_name_r)
 {
 	const char *id = g_mime_message_get_message_id(msg);
@@ -232,6 +241,7 @@ static void read_headers(struct parse_record *r, GMimeMessage *msg, char **from_
 
 /* ---- kind ---- */
 
+/* words_any - W (parse_words form) holds one of PHRASES as whole words */
 static bool words_any(const char *w, const char *const *phrases)
 {
 	g_autofree char *padded = g_strdup_printf(" %s ", w);
@@ -252,18 +262,19 @@ struct signs {
 	bool auto_submitted;
 };
 
+/* ooo_subject - "Automatic reply:", "Out of Office:" */
 static bool ooo_subject(const char *subject)
 {
 	static const char *const words[] = {
 		"automatic reply", "auto reply", "autoreply", "auto response", "autoresponse",
-		"out of office", "out of the office", "away from the office", "auto reply",
-		"ooo", NULL,
+		"out of office", "out of the office", "away from the office", "ooo", NULL,
 	};
 	g_autofree char *w = parse_words(subject);
 
 	return words_any(w, words);
 }
 
+/* bounce_subject - "Undeliverable:", "Mail delivery failed" */
 static bool bounce_subject(const char *subject)
 {
 	static const char *const words[] = {
@@ -277,6 +288,7 @@ static bool bounce_subject(const char *subject)
 	return words_any(w, words);
 }
 
+/* daemon_sender - MAILER-DAEMON, postmaster */
 static bool daemon_sender(const char *from)
 {
 	static const char *const locals[] = {
@@ -294,44 +306,59 @@ static bool daemon_sender(const char *from)
 	return false;
 }
 
-static void read_signs(GMimeMessage *msg, const struct walk *w, const struct parse_record *r,
-		       struct signs *s)
+/* is_bounce - a delivery status notification */
+static bool is_bounce(GMimeMessage *msg, const struct walk *w, const struct parse_record *r)
 {
-	GMimeObject *top = GMIME_OBJECT(msg);
 	GMimeObject *body = g_mime_message_get_mime_part(msg);
-	g_autofree char *as = header_text(top, "Auto-Submitted");
-	g_autofree char *prec = header_text(top, "Precedence");
-	g_autofree char *xar = header_text(top, "X-Autoreply");
-	g_autofree char *xars = header_text(top, "X-Autorespond");
-	g_autofree char *suppress = header_text(top, "X-Auto-Response-Suppress");
-	bool bulk = false, ooo = ooo_subject(r->message.subject);
 
-	memset(s, 0, sizeof *s);
 	if (body != NULL && GMIME_IS_MULTIPART(body)) {
 		GMimeContentType *ct = g_mime_object_get_content_type(body);
 		const char *rt = g_mime_object_get_content_type_parameter(body, "report-type");
 
 		if (ct != NULL && g_mime_content_type_is_type(ct, "multipart", "report") &&
 		    rt != NULL && g_ascii_strcasecmp(rt, "delivery-status") == 0)
-			s->bounce = true;
+			return true;
 	}
-	if (w->dsn || (daemon_sender(r->message.from) && bounce_subject(r->message.subject)))
-		s->bounce = true;
-	if (as != NULL) {
-		g_autofree char *v = g_ascii_strdown(as, -1);
-		char *semi = strchr(v, ';');
+	return w->dsn || (daemon_sender(r->message.from) && bounce_subject(r->message.subject));
+}
 
-		if (semi != NULL)
-			*semi = '\0';
-		g_strstrip(v);
-		if (strcmp(v, "no") != 0) {
-			s->auto_submitted = true;
-			if (strcmp(v, "auto-replied") == 0)
-				s->auto_strong = true;
-			else
-				s->auto_weak = true;
-		}
-	}
+/* auto_submitted_value - RFC 3834 Auto-Submitted: 0 absent or "no",
+ * 2 "auto-replied", 1 anything else ("auto-generated") */
+static int auto_submitted_value(GMimeObject *top)
+{
+	g_autofree char *as = header_text(top, "Auto-Submitted");
+	g_autofree char *v = NULL;
+	char *semi;
+
+	if (as == NULL)
+		return 0;
+	v = g_ascii_strdown(as, -1);
+	if ((semi = strchr(v, ';')) != NULL)
+		*semi = '\0';
+	g_strstrip(v);
+	if (strcmp(v, "no") == 0)
+		return 0;
+	return strcmp(v, "auto-replied") == 0 ? 2 : 1;
+}
+
+/* read_signs - what the headers say: a bounce, an auto-reply, bulk mail.
+ * Precedence and Exchange's X-Auto-Response-Suppress count only with
+ * another sign; alone they mark the message never to be answered. */
+static void read_signs(GMimeMessage *msg, const struct walk *w, const struct parse_record *r,
+		       struct signs *s)
+{
+	GMimeObject *top = GMIME_OBJECT(msg);
+	g_autofree char *prec = header_text(top, "Precedence");
+	g_autofree char *xar = header_text(top, "X-Autoreply");
+	g_autofree char *xars = header_text(top, "X-Autorespond");
+	g_autofree char *suppress = header_text(top, "X-Auto-Response-Suppress");
+	int as = auto_submitted_value(top);
+	bool bulk = false, ooo = ooo_subject(r->message.subject);
+
+	memset(s, 0, sizeof *s);
+	s->bounce = is_bounce(msg, w, r);
+	s->auto_strong = as == 2;
+	s->auto_weak = as == 1;
 	if (prec != NULL) {
 		g_autofree char *v = g_ascii_strdown(prec, -1);
 
@@ -344,7 +371,7 @@ static void read_signs(GMimeMessage *msg, const struct walk *w, const struct par
 		s->auto_strong = true;
 	if (bulk && (suppress != NULL || s->auto_weak))
 		s->auto_strong = true;
-	s->auto_submitted = s->auto_submitted || bulk || s->auto_strong || s->bounce;
+	s->auto_submitted = as != 0 || bulk || s->auto_strong || s->bounce;
 }
 
 /* content_kind - referral, off_roll or on_roll from what the form says */
@@ -428,6 +455,8 @@ static void read_form(struct parse_draft *best, const struct walk *w, bool reply
 
 /* ---- the referrer ---- */
 
+/* referrer_finish - the form's referrer, else a forwarded original's sender,
+ * else From; the role from what they wrote, then their domain */
 static void referrer_finish(struct parse_draft *d, const char *from_name)
 {
 	struct parse_record *r = d->record;
@@ -471,6 +500,7 @@ static void clear_form(struct parse_draft *d)
 	*d = fresh;
 }
 
+/* decide_kind - FIELDS.md's order: bounce, auto_reply, reply, then content */
 static enum parse_kind decide_kind(struct parse_draft *d, const struct signs *s,
 				   const char *tag)
 {
@@ -489,57 +519,67 @@ static enum parse_kind decide_kind(struct parse_draft *d, const struct signs *s,
 	return content;
 }
 
-static struct parse_record *build(GMimeMessage *msg, struct walk *w)
+/* case_tag - the case tag in the subject, else in In-Reply-To/References */
+static char *case_tag(GMimeMessage *msg, const char *subject)
 {
+	g_autofree char *irt = NULL, *refs = NULL, *both = NULL;
+	char *tag = parse_case_tag_find(subject);
+
+	if (tag != NULL)
+		return tag;
+	irt = header_text(GMIME_OBJECT(msg), "In-Reply-To");
+	refs = header_text(GMIME_OBJECT(msg), "References");
+	both = g_strdup_printf("%s %s", irt != NULL ? irt : "", refs != NULL ? refs : "");
+	return parse_case_tag_find(both);
+}
+
+/* draft_steal - the record out of D; the rest of D is freed */
+static struct parse_record *draft_steal(struct parse_draft *d)
+{
+	struct parse_record *r = d->record;
+
+	d->record = NULL;
+	parse_draft_clear(d);
+	return r;
+}
+
+/* build - the record of a message GMime has read */
+static struct parse_record *build(GMimeMessage *msg, const struct walk *w)
+{
+	struct parse_record *head = parse_record_new();
+	g_autofree char *from_name = NULL, *tag = NULL;
 	struct parse_draft d;
-	g_autofree char *from_name = NULL;
-	g_autofree char *refs = NULL;
 	struct signs s;
-	char *tag;
 
+	read_headers(head, msg, &from_name);
+	read_signs(msg, w, head, &s);
+	tag = case_tag(msg, head->message.subject);
 	parse_draft_init(&d);
-	read_headers(d.record, msg, &from_name);
-	read_signs(msg, w, d.record, &s);
-	tag = parse_case_tag_find(d.record->message.subject);
-	if (tag == NULL) {
-		g_autofree char *irt = header_text(GMIME_OBJECT(msg), "In-Reply-To");
-		g_autofree char *ref = header_text(GMIME_OBJECT(msg), "References");
-
-		refs = g_strdup_printf("%s %s", irt != NULL ? irt : "", ref != NULL ? ref : "");
-		tag = parse_case_tag_find(refs);
+	if (!s.bounce && !s.auto_strong)
+		read_form(&d, w, tag != NULL);
+	if (d.fwd_email == NULL && w->inner_from != NULL) {
+		d.fwd_email = g_strdup(w->inner_from);
+		d.fwd_name = g_strdup(w->inner_name);
 	}
-	if (!s.bounce && !s.auto_strong) {
-		struct parse_record *keep = d.record;
-		struct parse_draft form;
-
-		parse_draft_init(&form);
-		read_form(&form, w, tag != NULL);
-		form.record->message = keep->message;
-		memset(&keep->message, 0, sizeof keep->message);
-		parse_draft_clear(&d);
-		d = form;
-	}
+	d.record->message = head->message;
+	memset(&head->message, 0, sizeof head->message);
+	parse_record_free(head);
 	d.record->kind = decide_kind(&d, &s, tag);
 	d.record->auto_submitted = s.auto_submitted;
 	if (d.record->kind == PARSE_KIND_BOUNCE || d.record->kind == PARSE_KIND_AUTO_REPLY) {
-		clear_form(&d);
-		d.record->kind = s.bounce ? PARSE_KIND_BOUNCE : PARSE_KIND_AUTO_REPLY;
-		d.record->auto_submitted = true;
-		d.record->case_ref = s.bounce && w->bounced_ref != NULL ? g_strdup(w->bounced_ref)
-									 : g_strdup(tag);
-	} else {
-		d.record->case_ref = g_strdup(tag);
-		referrer_finish(&d, from_name);
-		parse_fields_finish(&d);
-	}
-	g_free(tag);
-	{
-		struct parse_record *r = d.record;
+		enum parse_kind kind = d.record->kind;
 
-		d.record = NULL;
-		parse_draft_clear(&d);
-		return r;
+		clear_form(&d);
+		d.record->kind = kind;
+		d.record->auto_submitted = true;
+		d.record->case_ref = g_strdup(kind == PARSE_KIND_BOUNCE && w->bounced_ref != NULL
+					      ? w->bounced_ref : tag);
+		return draft_steal(&d);
 	}
+	d.record->case_ref = g_strdup(tag);
+	referrer_finish(&d, from_name);
+	parse_fields_finish(&d);
+	return draft_steal(&d);
 }
 
 struct parse_record *parse_message(const char *data, size_t len,
@@ -584,6 +624,8 @@ struct parse_record *parse_message(const char *data, size_t len,
 		r = build(msg, &w);
 	g_ptr_array_unref(w.texts);
 	g_free(w.bounced_ref);
+	g_free(w.inner_from);
+	g_free(w.inner_name);
 	g_object_unref(msg);
 	return r;
 }

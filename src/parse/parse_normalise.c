@@ -89,6 +89,8 @@ static bool starts_with_words(const char *w, const char *prefix)
 	return strncmp(w, prefix, n) == 0 && (w[n] == '\0' || w[n] == ' ');
 }
 
+static char *answer_words(const char *text);
+
 bool parse_value_blank(const char *text)
 {
 	static const char *const blanks[] = {
@@ -97,7 +99,7 @@ bool parse_value_blank(const char *text)
 		"not stated", "no information", "dont know", "do not know", "not sure",
 		"unsure", "not recorded", "no", NULL,
 	};
-	g_autofree char *w = parse_words(text);
+	g_autofree char *w = answer_words(text);
 
 	return word_in(w, blanks);
 }
@@ -110,6 +112,7 @@ struct date_tok {
 	int digits;
 };
 
+/* month_from_word - 1..12 for "april", "apr", "sept"; 0 when not a month */
 static int month_from_word(const char *w)
 {
 	static const char *const full[] = {
@@ -487,12 +490,84 @@ char *parse_email_normalise(const char *text)
 
 /* ---- answers ---- */
 
+/* box_at - the tick box at P: 1 ticked, 2 empty, 0 none; *LEN_R its length */
+static int box_at(const char *p, size_t *len_r)
+{
+	static const char *const ticked[] = {
+		"\xe2\x98\x92", "\xe2\x98\x91", "\xe2\x9c\x94", "\xe2\x9c\x93",   /* ☒ ☑ ✔ ✓ */
+		"\xe2\x96\xa0", "[x]", "[X]", "(x)", "(X)", NULL,                     /* ■ */
+	};
+	static const char *const empty[] = {
+		"\xe2\x98\x90", "\xe2\x96\xa1", "[ ]", "( )", "[]", NULL,              /* ☐ □ */
+	};
+
+	for (const char *const *t = ticked; *t != NULL; t++)
+		if (strncmp(p, *t, strlen(*t)) == 0) {
+			*len_r = strlen(*t);
+			return 1;
+		}
+	for (const char *const *t = empty; *t != NULL; t++)
+		if (strncmp(p, *t, strlen(*t)) == 0) {
+			*len_r = strlen(*t);
+			return 2;
+		}
+	return 0;
+}
+
+/* checked_answer - the option of a ticked box: "\u2610 Yes \u2612 No" and
+ * "Yes [ ] No [x]" -> "No"; "" when there are boxes and none is ticked;
+ * NULL when there are no boxes */
+static char *checked_answer(const char *text)
+{
+	g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func(g_free);
+	GString *cur = g_string_new(NULL);
+	int ticked = -1, boxes = 0;
+	bool box_first = false;
+	size_t n;
+
+	for (const char *p = text; *p != '\0';) {
+		int b = box_at(p, &n);
+
+		if (b == 0) {
+			g_string_append_c(cur, *p++);
+			continue;
+		}
+		if (boxes == 0)
+			box_first = strspn(cur->str, " \t") == cur->len;
+		g_ptr_array_add(parts, g_string_free(cur, FALSE));   /* the text before box N */
+		cur = g_string_new(NULL);
+		if (b == 1 && ticked < 0)
+			ticked = boxes;
+		boxes++;
+		p += n;
+	}
+	g_ptr_array_add(parts, g_string_free(cur, FALSE));
+	if (boxes == 0)
+		return NULL;
+	if (ticked < 0)
+		return g_strdup("");
+	/* parts[i] is the text before box i, parts[i + 1] the text after it */
+	{
+		char *option = parse_fold(g_ptr_array_index(parts, box_first ? ticked + 1 : ticked));
+
+		return option != NULL ? option : g_strdup("");
+	}
+}
+
+/* answer_words - parse_words() of the answer a form gives, tick boxes read */
+static char *answer_words(const char *text)
+{
+	g_autofree char *box = text != NULL ? checked_answer(text) : NULL;
+
+	return parse_words(box != NULL ? box : text);
+}
+
 enum parse_tri parse_tri_read(const char *text)
 {
 	static const char *const yes[] = { "yes", "y", "true", "ticked", "checked", "eligible",
 					   "entitled", NULL };
 	static const char *const no[] = { "no", "n", "false", "ineligible", NULL };
-	g_autofree char *w = parse_words(text);
+	g_autofree char *w = answer_words(text);
 	char *sp = strchr(w, ' ');
 
 	if (starts_with_words(w, "not eligible") || starts_with_words(w, "not entitled"))
@@ -512,7 +587,7 @@ bool parse_answer_unsure(const char *text)
 		"not sure", "unsure", "dont know", "do not know", "unknown", "not known",
 		"uncertain", "possibly", "maybe", "don t know", NULL,
 	};
-	g_autofree char *w = parse_words(text);
+	g_autofree char *w = answer_words(text);
 
 	for (const char *const *u = unsure; *u != NULL; u++)
 		if (starts_with_words(w, *u))
@@ -524,7 +599,7 @@ const char *parse_sex_read(const char *text)
 {
 	static const char *const female[] = { "f", "female", "girl", NULL };
 	static const char *const male[] = { "m", "male", "boy", NULL };
-	g_autofree char *w = parse_words(text);
+	g_autofree char *w = answer_words(text);
 	char *sp = strchr(w, ' ');
 
 	if (sp != NULL)
@@ -569,7 +644,7 @@ const char *parse_sen_read(const char *text)
 		"no", "none", "n", "nil", "n a", "na", "not applicable", "no sen", "no send",
 		"none known", "no aln", NULL,
 	};
-	g_autofree char *w = parse_words(text);
+	g_autofree char *w = answer_words(text);
 
 	if (word_in(w, none))
 		return "none";

@@ -85,7 +85,11 @@ struct parse_form {
 
 void parse_form_init(struct parse_form *form);
 void parse_form_clear(struct parse_form *form);
-/* parse_form_add - append an item (NULL past the cap on items) */
+/* A form with more items than this is not a form a person filled in: the
+ * readers stop there. */
+#define PARSE_MAX_ITEMS 4000
+
+/* parse_form_add - append an item (NULL past PARSE_MAX_ITEMS) */
 struct parse_item *parse_form_add(struct parse_form *form, enum parse_item_type type,
 				  const char *label);
 /* parse_item_add_line - append LINE folded (nothing when blank; IT may be NULL) */

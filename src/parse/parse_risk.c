@@ -204,6 +204,7 @@ static int negation_before(char **words, guint i)
 	return 0;
 }
 
+/* hit_add - FACTOR once; sure beats not sure */
 static size_t hit_add(struct parse_risk_hit *hits, size_t n, const char *factor, bool unsure)
 {
 	for (size_t i = 0; i < n; i++)
