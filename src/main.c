@@ -25,9 +25,19 @@ struct globals {
 	bool send;
 };
 
+/* What a command needs opened before it runs. */
+enum needs {
+	NEEDS_NOTHING,
+	NEEDS_CONFIG,        /* the config, without secrets */
+	NEEDS_REGISTER,      /* config and database */
+	NEEDS_SERVERS,       /* config with secrets, and database */
+};
+
 struct command {
 	const char *name;
-	int (*run)(struct globals *g, int argc, char **argv);
+	int (*run)(struct globals *g, struct config *c, struct store *db, int argc, char **argv);
+	int min_args, max_args;   /* -1: no upper bound */
+	enum needs needs;
 	const char *usage;
 	const char *help;
 };
@@ -86,10 +96,9 @@ static void print_json(JsonNode *node)
 
 /* ---- parse ---- */
 
-static int cmd_parse(struct globals *g, int argc, char **argv)
+static int cmd_parse(struct globals *g, struct config *c, struct store *db,
+			int argc, char **argv)
 {
-	if (argc != 1)
-		return usage_error("parse", "expected one FILE");
 	g_autoptr(GError) err = NULL;
 	g_autoptr(GBytes) raw = ingest_read_file(argv[0], 0, &err);
 	if (!raw) {
@@ -136,15 +145,9 @@ static bool send_due(const struct config *c, struct store *db, GDateTime *now)
 	return oc.deferred == 0 && oc.failed == 0;
 }
 
-static int cmd_ingest(struct globals *g, int argc, char **argv)
+static int cmd_ingest(struct globals *g, struct config *c, struct store *db,
+			int argc, char **argv)
 {
-	if (argc < 1)
-		return usage_error("ingest", "expected FILE or MAILDIR");
-	g_autoptr(config) c = NULL;
-	g_autoptr(store) db = NULL;
-	int orc = open_register(g, g->send, &c, &db);
-	if (orc != EXIT_OK)
-		return orc;
 	g_autoptr(GError) err = NULL;
 	g_autoptr(GPtrArray) files = ingest_expand_paths(argv, &err);
 	if (!files) {
@@ -255,15 +258,9 @@ static int poll_mailbox(struct pipeline *p, struct ingest_imap *imap)
 	return fatal ? EXIT_FAIL : EXIT_OK;
 }
 
-static int cmd_poll(struct globals *g, int argc, char **argv)
+static int cmd_poll(struct globals *g, struct config *c, struct store *db,
+			int argc, char **argv)
 {
-	if (argc != 0)
-		return usage_error("poll", "takes no arguments");
-	g_autoptr(config) c = NULL;
-	g_autoptr(store) db = NULL;
-	int orc = open_register(g, true, &c, &db);
-	if (orc != EXIT_OK)
-		return orc;
 	g_autoptr(GError) err = NULL;
 	struct pipeline p;
 	if (!pipeline_init(&p, c, db, g->now, &err)) {
@@ -321,15 +318,9 @@ static void print_cases_table(JsonArray *a, bool csv)
 	}
 }
 
-static int cmd_cases(struct globals *g, int argc, char **argv)
+static int cmd_cases(struct globals *g, struct config *c, struct store *db,
+			int argc, char **argv)
 {
-	if (argc != 0)
-		return usage_error("cases", "takes no arguments");
-	g_autoptr(config) c = NULL;
-	g_autoptr(store) db = NULL;
-	int orc = open_register(g, false, &c, &db);
-	if (orc != EXIT_OK)
-		return orc;
 	g_autoptr(GError) err = NULL;
 	g_autoptr(JsonNode) node = store_cases_json(db, g->all, &err);
 	if (!node) {
@@ -343,15 +334,11 @@ static int cmd_cases(struct globals *g, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int cmd_case(struct globals *g, int argc, char **argv)
+static int cmd_case(struct globals *g, struct config *c, struct store *db,
+			int argc, char **argv)
 {
-	if (argc != 2 || strcmp(argv[0], "show") != 0)
+	if (strcmp(argv[0], "show") != 0)
 		return usage_error("case", "expected 'show REF'");
-	g_autoptr(config) c = NULL;
-	g_autoptr(store) db = NULL;
-	int orc = open_register(g, false, &c, &db);
-	if (orc != EXIT_OK)
-		return orc;
 	g_autoptr(GError) err = NULL;
 	g_autoptr(JsonNode) node = store_case_json(db, argv[1], &err);
 	if (!node) {
@@ -379,15 +366,9 @@ static int cmd_case(struct globals *g, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int cmd_outbox(struct globals *g, int argc, char **argv)
+static int cmd_outbox(struct globals *g, struct config *c, struct store *db,
+			int argc, char **argv)
 {
-	if (argc != 0)
-		return usage_error("outbox", "takes no arguments");
-	g_autoptr(config) c = NULL;
-	g_autoptr(store) db = NULL;
-	int orc = open_register(g, false, &c, &db);
-	if (orc != EXIT_OK)
-		return orc;
 	g_autoptr(GError) err = NULL;
 	g_autoptr(JsonNode) node = store_outbox_json(db, &err);
 	if (!node) {
@@ -416,31 +397,18 @@ static int cmd_outbox(struct globals *g, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int cmd_send(struct globals *g, int argc, char **argv)
+static int cmd_send(struct globals *g, struct config *c, struct store *db,
+			int argc, char **argv)
 {
-	if (argc != 0)
-		return usage_error("send", "takes no arguments");
-	g_autoptr(config) c = NULL;
-	g_autoptr(store) db = NULL;
-	int orc = open_register(g, true, &c, &db);
-	if (orc != EXIT_OK)
-		return orc;
 	return send_due(c, db, g->now) ? EXIT_OK : EXIT_FAIL;
 }
 
-static int cmd_import_postcodes(struct globals *g, int argc, char **argv)
+static int cmd_import_postcodes(struct globals *g, struct config *c, struct store *db,
+			int argc, char **argv)
 {
-	if (argc > 1)
-		return usage_error("import-postcodes", "expected at most one FILE");
-	g_autoptr(config) c = load_config(g, false);
-	if (!c)
-		return EXIT_USAGE;
 	const char *path = argc ? argv[0] : c->postcodes;
 	if (!path || !*path)
 		return usage_error("import-postcodes", "no FILE given and no [routing] postcodes");
-	g_autoptr(store) db = open_store(c);
-	if (!db)
-		return EXIT_FAIL;
 	g_autoptr(GError) err = NULL;
 	unsigned n = 0;
 	if (!postcodes_import(db, path, &n, &err)) {
@@ -451,15 +419,11 @@ static int cmd_import_postcodes(struct globals *g, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int cmd_check_config(struct globals *g, int argc, char **argv)
+static int cmd_check_config(struct globals *g, struct config *c, struct store *db,
+			int argc, char **argv)
 {
 	static const char *const kinds[] = { "ack_referrer", "officer_alert", "safeguarding_alert",
 					     "cross_border_notice", "review_needed" };
-	if (argc != 0)
-		return usage_error("check-config", "takes no arguments");
-	g_autoptr(config) c = load_config(g, true);
-	if (!c)
-		return EXIT_USAGE;
 	int rc = EXIT_OK;
 	for (size_t i = 0; i < G_N_ELEMENTS(kinds); i++) {
 		g_autoptr(GError) err = NULL;
@@ -478,28 +442,47 @@ static int cmd_check_config(struct globals *g, int argc, char **argv)
 }
 
 static const struct command commands[] = {
-	{ "parse", cmd_parse, "parse FILE [--format json]",
+	{ "parse", cmd_parse, 1, 1, NEEDS_NOTHING, "parse FILE [--format json]",
 	  "Print what the parser makes of one message (the FIELDS.md record) as JSON.\n"
 	  "Nothing is stored or sent." },
-	{ "ingest", cmd_ingest, "ingest [--send] FILE|MAILDIR...",
+	{ "ingest", cmd_ingest, 1, -1, NEEDS_REGISTER, "ingest [--send] FILE|MAILDIR...",
 	  "Run .eml files, directories of them, or Maildirs through the whole pipeline:\n"
 	  "spool, parse, route, register, queue notifications. --send also sends them." },
-	{ "poll", cmd_poll, "poll",
+	{ "poll", cmd_poll, 0, 0, NEEDS_SERVERS, "poll",
 	  "One IMAP cycle: fetch new mail from [imap] mailbox, process each message, move it\n"
 	  "to processed_folder (or review_folder), then send what is queued, and exit." },
-	{ "cases", cmd_cases, "cases [--all] [--format table|json|csv]",
+	{ "cases", cmd_cases, 0, 0, NEEDS_REGISTER, "cases [--all] [--format table|json|csv]",
 	  "List open cases in the register (--all: closed ones too)." },
-	{ "case", cmd_case, "case show REF [--format table|json]",
+	{ "case", cmd_case, 2, 2, NEEDS_REGISTER, "case show REF [--format table|json]",
 	  "Show one case with its child, deadlines, messages and audit trail." },
-	{ "outbox", cmd_outbox, "outbox [--format table|json]",
+	{ "outbox", cmd_outbox, 0, 0, NEEDS_REGISTER, "outbox [--format table|json]",
 	  "List every notification: queued, sent or failed, with attempts and last error." },
-	{ "send", cmd_send, "send", "Send the notifications that are due now." },
-	{ "import-postcodes", cmd_import_postcodes, "import-postcodes [FILE]",
+	{ "send", cmd_send, 0, 0, NEEDS_SERVERS, "send", "Send the notifications that are due now." },
+	{ "import-postcodes", cmd_import_postcodes, 0, 1, NEEDS_REGISTER, "import-postcodes [FILE]",
 	  "Load the ONS postcode directory (NSPL or ONSPD CSV; default [routing] postcodes)\n"
 	  "so that a postcode tells which authority the child lives in." },
-	{ "check-config", cmd_check_config, "check-config",
+	{ "check-config", cmd_check_config, 0, 0, NEEDS_CONFIG, "check-config",
 	  "Validate the configuration, secrets and templates; print 'configuration OK'." },
 };
+
+/* run_command - check the arguments, open what the command needs, run it */
+static int run_command(struct globals *g, const struct command *cmd, int argc, char **argv)
+{
+	if (argc < cmd->min_args || (cmd->max_args >= 0 && argc > cmd->max_args)) {
+		g_autofree char *what = g_strdup_printf("usage: cmegw %s", cmd->usage);
+		return usage_error(cmd->name, what);
+	}
+	g_autoptr(config) c = NULL;
+	g_autoptr(store) db = NULL;
+	/* ingest --send needs the SMTP secret too */
+	bool secrets = cmd->needs == NEEDS_SERVERS || (cmd->run == cmd_ingest && g->send);
+	int rc = EXIT_OK;
+	if (cmd->needs == NEEDS_CONFIG)
+		rc = (c = load_config(g, true)) ? EXIT_OK : EXIT_USAGE;
+	else if (cmd->needs != NEEDS_NOTHING)
+		rc = open_register(g, secrets, &c, &db);
+	return rc == EXIT_OK ? cmd->run(g, c, db, argc, argv) : rc;
+}
 
 static void print_usage(FILE *out)
 {
@@ -599,7 +582,7 @@ int main(int argc, char **argv)
 			printf("usage: cmegw [--config FILE] [--now ISO8601] %s\n\n%s\n", cmd->usage,
 			       cmd->help);
 		} else {
-			rc = cmd->run(&g, n - 1, argv + 2);
+			rc = run_command(&g, cmd, n - 1, argv + 2);
 		}
 	}
 	g_date_time_unref(g.now);
