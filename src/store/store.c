@@ -3,17 +3,10 @@
 #include <sqlite3.h>
 #include <glib.h>
 #include "store/store.h"
+#include "store/store_p.h"
 
 G_DEFINE_QUARK(cmegw-store-error-quark, store_error)
 
-struct store {
-	sqlite3 *db;
-	char *path;
-	char *scratch;        /* the last postcode_la answer, owned here */
-	struct route_case scratch_case;
-	char *scratch_ref, *scratch_la;
-	GDateTime *now;       /* for acks_today */
-};
 
 /* Each entry moves the schema from version i to i+1. Never edit a shipped
  * entry: append a new one. */
@@ -60,7 +53,7 @@ int store_schema_version(void)
 	return (int)G_N_ELEMENTS(migrations);
 }
 
-static bool sql_fail(struct store *s, GError **error, const char *what)
+bool store_sql_fail(struct store *s, GError **error, const char *what)
 {
 	int rc = sqlite3_errcode(s->db);
 	g_set_error(error, STORE_ERROR,
@@ -69,7 +62,7 @@ static bool sql_fail(struct store *s, GError **error, const char *what)
 	return false;
 }
 
-static bool exec(struct store *s, const char *sql, GError **error)
+bool store_exec(struct store *s, const char *sql, GError **error)
 {
 	char *msg = NULL;
 	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
@@ -82,17 +75,17 @@ static bool exec(struct store *s, const char *sql, GError **error)
 }
 
 /* prep - a prepared statement; NULL (and error) when the SQL is wrong */
-static sqlite3_stmt *prep(struct store *s, const char *sql, GError **error)
+sqlite3_stmt *store_prep(struct store *s, const char *sql, GError **error)
 {
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		sql_fail(s, error, "prepare");
+		store_sql_fail(s, error, "prepare");
 		return NULL;
 	}
 	return st;
 }
 
-static void bind_text(sqlite3_stmt *st, int i, const char *v)
+void store_bind_text(sqlite3_stmt *st, int i, const char *v)
 {
 	if (v)
 		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
@@ -100,7 +93,7 @@ static void bind_text(sqlite3_stmt *st, int i, const char *v)
 		sqlite3_bind_null(st, i);
 }
 
-static void bind_tri(sqlite3_stmt *st, int i, enum parse_tri v)
+void store_bind_tri(sqlite3_stmt *st, int i, enum parse_tri v)
 {
 	if (v == PARSE_TRI_NULL)
 		sqlite3_bind_null(st, i);
@@ -109,24 +102,24 @@ static void bind_tri(sqlite3_stmt *st, int i, enum parse_tri v)
 }
 
 /* step_done - run a statement that returns no rows, then finalize it */
-static bool step_done(struct store *s, sqlite3_stmt *st, GError **error, const char *what)
+bool store_step_done(struct store *s, sqlite3_stmt *st, GError **error, const char *what)
 {
 	if (!st)
 		return false;
 	int rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
-		return sql_fail(s, error, what);
+		return store_sql_fail(s, error, what);
 	return true;
 }
 
-static char *col_text(sqlite3_stmt *st, int i)
+char *store_col_text(sqlite3_stmt *st, int i)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
 	return t ? g_strdup((const char *)t) : NULL;
 }
 
-static char *iso(GDateTime *t)
+char *store_iso(GDateTime *t)
 {
 	g_autoptr(GDateTime) u = g_date_time_to_utc(t);
 	return g_date_time_format(u, "%Y-%m-%dT%H:%M:%SZ");
@@ -134,7 +127,7 @@ static char *iso(GDateTime *t)
 
 static bool migrate(struct store *s, GError **error)
 {
-	sqlite3_stmt *st = prep(s, "PRAGMA user_version", error);
+	sqlite3_stmt *st = store_prep(s, "PRAGMA user_version", error);
 	if (!st)
 		return false;
 	int version = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
@@ -148,8 +141,8 @@ static bool migrate(struct store *s, GError **error)
 	for (int v = version; v < store_schema_version(); v++) {
 		g_autofree char *sql = g_strdup_printf("BEGIN IMMEDIATE; %s; PRAGMA user_version = %d; COMMIT;",
 						       migrations[v], v + 1);
-		if (!exec(s, sql, error)) {
-			exec(s, "ROLLBACK", NULL);
+		if (!store_exec(s, sql, error)) {
+			store_exec(s, "ROLLBACK", NULL);
 			return false;
 		}
 	}
@@ -170,7 +163,7 @@ struct store *store_open(const char *path, GError **error)
 		return NULL;
 	}
 	sqlite3_busy_timeout(s->db, 10000);
-	if (!exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+	if (!store_exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
 		     "PRAGMA foreign_keys = ON;", error) ||
 	    !migrate(s, error)) {
 		g_prefix_error(error, "cannot open: ");
@@ -197,18 +190,18 @@ void store_free(struct store *s)
 
 bool store_begin(struct store *s, GError **error)
 {
-	return exec(s, "BEGIN IMMEDIATE", error);
+	return store_exec(s, "BEGIN IMMEDIATE", error);
 }
 
 bool store_commit(struct store *s, GError **error)
 {
-	return exec(s, "COMMIT", error);
+	return store_exec(s, "COMMIT", error);
 }
 
 void store_rollback(struct store *s)
 {
 	if (!sqlite3_get_autocommit(s->db))
-		exec(s, "ROLLBACK", NULL);
+		store_exec(s, "ROLLBACK", NULL);
 }
 
 /* ---- mailboxes ---- */
@@ -216,10 +209,10 @@ void store_rollback(struct store *s)
 bool store_mailbox_get(struct store *s, const char *name, uint32_t *uidvalidity_r,
 		       uint32_t *last_uid_r)
 {
-	sqlite3_stmt *st = prep(s, "SELECT uidvalidity, last_uid FROM mailboxes WHERE name = ?", NULL);
+	sqlite3_stmt *st = store_prep(s, "SELECT uidvalidity, last_uid FROM mailboxes WHERE name = ?", NULL);
 	if (!st)
 		return false;
-	bind_text(st, 1, name);
+	store_bind_text(st, 1, name);
 	bool found = sqlite3_step(st) == SQLITE_ROW;
 	if (found) {
 		*uidvalidity_r = (uint32_t)sqlite3_column_int64(st, 0);
@@ -232,15 +225,15 @@ bool store_mailbox_get(struct store *s, const char *name, uint32_t *uidvalidity_
 bool store_mailbox_set(struct store *s, const char *name, uint32_t uidvalidity, uint32_t last_uid,
 		       GError **error)
 {
-	sqlite3_stmt *st = prep(s, "INSERT INTO mailboxes(name, uidvalidity, last_uid) VALUES (?,?,?)"
+	sqlite3_stmt *st = store_prep(s, "INSERT INTO mailboxes(name, uidvalidity, last_uid) VALUES (?,?,?)"
 				   " ON CONFLICT(name) DO UPDATE SET uidvalidity = excluded.uidvalidity,"
 				   " last_uid = excluded.last_uid", error);
 	if (!st)
 		return false;
-	bind_text(st, 1, name);
+	store_bind_text(st, 1, name);
 	sqlite3_bind_int64(st, 2, uidvalidity);
 	sqlite3_bind_int64(st, 3, last_uid);
-	return step_done(s, st, error, "save mailbox state");
+	return store_step_done(s, st, error, "save mailbox state");
 }
 
 /* ---- messages ---- */
@@ -248,18 +241,18 @@ bool store_mailbox_set(struct store *s, const char *name, uint32_t uidvalidity, 
 bool store_message_by_uid(struct store *s, const char *mailbox, uint32_t uidvalidity,
 			  uint32_t uid, int64_t *id_r, char **status_r)
 {
-	sqlite3_stmt *st = prep(s, "SELECT id, status FROM messages WHERE mailbox = ? AND"
+	sqlite3_stmt *st = store_prep(s, "SELECT id, status FROM messages WHERE mailbox = ? AND"
 				   " uidvalidity = ? AND uid = ?", NULL);
 	if (!st)
 		return false;
-	bind_text(st, 1, mailbox);
+	store_bind_text(st, 1, mailbox);
 	sqlite3_bind_int64(st, 2, uidvalidity);
 	sqlite3_bind_int64(st, 3, uid);
 	bool found = sqlite3_step(st) == SQLITE_ROW;
 	if (found) {
 		*id_r = sqlite3_column_int64(st, 0);
 		if (status_r)
-			*status_r = col_text(st, 1);
+			*status_r = store_col_text(st, 1);
 	}
 	sqlite3_finalize(st);
 	return found;
@@ -268,14 +261,14 @@ bool store_message_by_uid(struct store *s, const char *mailbox, uint32_t uidvali
 bool store_message_duplicate(struct store *s, const char *sha256, const char *message_id,
 			     const char *sender, int64_t *id_r)
 {
-	sqlite3_stmt *st = prep(s, "SELECT id FROM messages WHERE sha256 = ?1 OR"
+	sqlite3_stmt *st = store_prep(s, "SELECT id FROM messages WHERE sha256 = ?1 OR"
 				   " (?2 IS NOT NULL AND message_id = ?2 AND sender IS ?3)"
 				   " ORDER BY id LIMIT 1", NULL);
 	if (!st)
 		return false;
-	bind_text(st, 1, sha256);
-	bind_text(st, 2, message_id);
-	bind_text(st, 3, sender);
+	store_bind_text(st, 1, sha256);
+	store_bind_text(st, 2, message_id);
+	store_bind_text(st, 3, sender);
 	bool found = sqlite3_step(st) == SQLITE_ROW;
 	if (found)
 		*id_r = sqlite3_column_int64(st, 0);
@@ -286,26 +279,26 @@ bool store_message_duplicate(struct store *s, const char *sha256, const char *me
 bool store_message_add(struct store *s, const struct store_message *m, int64_t *id_r,
 		       GError **error)
 {
-	sqlite3_stmt *st = prep(s, "INSERT INTO messages(source, mailbox, uidvalidity, uid,"
+	sqlite3_stmt *st = store_prep(s, "INSERT INTO messages(source, mailbox, uidvalidity, uid,"
 				   " message_id, sha256, received_at, date_header, sender, subject,"
 				   " spool_path) VALUES (?,?,?,?,?,?,?,?,?,?,?)", error);
 	if (!st)
 		return false;
-	g_autofree char *at = iso(m->received_at);
-	bind_text(st, 1, m->source);
-	bind_text(st, 2, m->mailbox);
+	g_autofree char *at = store_iso(m->received_at);
+	store_bind_text(st, 1, m->source);
+	store_bind_text(st, 2, m->mailbox);
 	if (m->uid) {
 		sqlite3_bind_int64(st, 3, m->uidvalidity);
 		sqlite3_bind_int64(st, 4, m->uid);
 	}
-	bind_text(st, 5, m->message_id);
-	bind_text(st, 6, m->sha256);
-	bind_text(st, 7, at);
-	bind_text(st, 8, m->date_header);
-	bind_text(st, 9, m->sender);
-	bind_text(st, 10, m->subject);
-	bind_text(st, 11, m->spool_path);
-	if (!step_done(s, st, error, "record message"))
+	store_bind_text(st, 5, m->message_id);
+	store_bind_text(st, 6, m->sha256);
+	store_bind_text(st, 7, at);
+	store_bind_text(st, 8, m->date_header);
+	store_bind_text(st, 9, m->sender);
+	store_bind_text(st, 10, m->subject);
+	store_bind_text(st, 11, m->spool_path);
+	if (!store_step_done(s, st, error, "record message"))
 		return false;
 	*id_r = sqlite3_last_insert_rowid(s->db);
 	return true;
@@ -314,17 +307,17 @@ bool store_message_add(struct store *s, const struct store_message *m, int64_t *
 bool store_message_finish(struct store *s, int64_t id, const char *kind, const char *status,
 			  const char *reason, int64_t case_id, GError **error)
 {
-	sqlite3_stmt *st = prep(s, "UPDATE messages SET kind = ?, status = ?, reason = ?,"
+	sqlite3_stmt *st = store_prep(s, "UPDATE messages SET kind = ?, status = ?, reason = ?,"
 				   " case_id = ? WHERE id = ?", error);
 	if (!st)
 		return false;
-	bind_text(st, 1, kind);
-	bind_text(st, 2, status);
-	bind_text(st, 3, reason);
+	store_bind_text(st, 1, kind);
+	store_bind_text(st, 2, status);
+	store_bind_text(st, 3, reason);
 	if (case_id)
 		sqlite3_bind_int64(st, 4, case_id);
 	sqlite3_bind_int64(st, 5, id);
-	return step_done(s, st, error, "update message");
+	return store_step_done(s, st, error, "update message");
 }
 
 /* ---- the register ---- */
@@ -333,13 +326,13 @@ bool store_message_finish(struct store *s, int64_t id, const char *kind, const c
 static char *next_ref(struct store *s, GDateTime *now, GError **error)
 {
 	int year = g_date_time_get_year(now);
-	sqlite3_stmt *st = prep(s, "INSERT INTO case_refs(year, last) VALUES (?, 1)"
+	sqlite3_stmt *st = store_prep(s, "INSERT INTO case_refs(year, last) VALUES (?, 1)"
 				   " ON CONFLICT(year) DO UPDATE SET last = last + 1 RETURNING last", error);
 	if (!st)
 		return NULL;
 	sqlite3_bind_int(st, 1, year);
 	if (sqlite3_step(st) != SQLITE_ROW) {
-		sql_fail(s, error, "number the case");
+		store_sql_fail(s, error, "number the case");
 		sqlite3_finalize(st);
 		return NULL;
 	}
@@ -350,25 +343,25 @@ static char *next_ref(struct store *s, GDateTime *now, GError **error)
 
 static bool add_child(struct store *s, const struct parse_child *c, int64_t *id_r, GError **error)
 {
-	sqlite3_stmt *st = prep(s, "INSERT INTO children(forename, middle_names, surname, surname_key,"
+	sqlite3_stmt *st = store_prep(s, "INSERT INTO children(forename, middle_names, surname, surname_key,"
 				   " preferred_name, dob, sex, upn, ethnicity, eal, fsm, sen)"
 				   " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", error);
 	if (!st)
 		return false;
 	g_autofree char *key = c->surname ? g_utf8_casefold(c->surname, -1) : NULL;
-	bind_text(st, 1, c->forename);
-	bind_text(st, 2, c->middle_names);
-	bind_text(st, 3, c->surname);
-	bind_text(st, 4, key);
-	bind_text(st, 5, c->preferred_name);
-	bind_text(st, 6, c->dob);
-	bind_text(st, 7, c->sex);
-	bind_text(st, 8, c->upn);
-	bind_text(st, 9, c->ethnicity);
-	bind_tri(st, 10, c->eal);
-	bind_tri(st, 11, c->fsm);
-	bind_text(st, 12, c->sen);
-	if (!step_done(s, st, error, "record child"))
+	store_bind_text(st, 1, c->forename);
+	store_bind_text(st, 2, c->middle_names);
+	store_bind_text(st, 3, c->surname);
+	store_bind_text(st, 4, key);
+	store_bind_text(st, 5, c->preferred_name);
+	store_bind_text(st, 6, c->dob);
+	store_bind_text(st, 7, c->sex);
+	store_bind_text(st, 8, c->upn);
+	store_bind_text(st, 9, c->ethnicity);
+	store_bind_tri(st, 10, c->eal);
+	store_bind_tri(st, 11, c->fsm);
+	store_bind_text(st, 12, c->sen);
+	if (!store_step_done(s, st, error, "record child"))
 		return false;
 	*id_r = sqlite3_last_insert_rowid(s->db);
 	return true;
@@ -377,19 +370,19 @@ static bool add_child(struct store *s, const struct parse_child *c, int64_t *id_
 bool store_event_add(struct store *s, int64_t case_id, int64_t message_row, const char *actor,
 		     const char *kind, const char *detail, GDateTime *now, GError **error)
 {
-	sqlite3_stmt *st = prep(s, "INSERT INTO events(case_id, message_row, at, actor, kind, detail)"
+	sqlite3_stmt *st = store_prep(s, "INSERT INTO events(case_id, message_row, at, actor, kind, detail)"
 				   " VALUES (?,?,?,?,?,?)", error);
 	if (!st)
 		return false;
-	g_autofree char *at = iso(now);
+	g_autofree char *at = store_iso(now);
 	sqlite3_bind_int64(st, 1, case_id);
 	if (message_row)
 		sqlite3_bind_int64(st, 2, message_row);
-	bind_text(st, 3, at);
-	bind_text(st, 4, actor);
-	bind_text(st, 5, kind);
-	bind_text(st, 6, detail);
-	return step_done(s, st, error, "record event");
+	store_bind_text(st, 3, at);
+	store_bind_text(st, 4, actor);
+	store_bind_text(st, 5, kind);
+	store_bind_text(st, 6, detail);
+	return store_step_done(s, st, error, "record event");
 }
 
 bool store_case_open(struct store *s, const struct parse_record *r, const struct route_decision *d,
@@ -402,19 +395,19 @@ bool store_case_open(struct store *s, const struct parse_record *r, const struct
 	g_autofree char *ref = next_ref(s, now, error);
 	if (!ref)
 		return false;
-	sqlite3_stmt *st = prep(s, "INSERT INTO cases(ref, child_id, category, risk, residence_la,"
+	sqlite3_stmt *st = store_prep(s, "INSERT INTO cases(ref, child_id, category, risk, residence_la,"
 				   " school_la, opened_at) VALUES (?,?,?,?,?,?,?)", error);
 	if (!st)
 		return false;
-	g_autofree char *at = iso(now);
-	bind_text(st, 1, ref);
+	g_autofree char *at = store_iso(now);
+	store_bind_text(st, 1, ref);
 	sqlite3_bind_int64(st, 2, child);
-	bind_text(st, 3, route_category_name(d->category));
-	bind_text(st, 4, route_risk_name(d->risk));
-	bind_text(st, 5, d->residence_la);
-	bind_text(st, 6, d->school_la);
-	bind_text(st, 7, at);
-	if (!step_done(s, st, error, "open case"))
+	store_bind_text(st, 3, route_category_name(d->category));
+	store_bind_text(st, 4, route_risk_name(d->risk));
+	store_bind_text(st, 5, d->residence_la);
+	store_bind_text(st, 6, d->school_la);
+	store_bind_text(st, 7, at);
+	if (!store_step_done(s, st, error, "open case"))
 		return false;
 	*case_id_r = sqlite3_last_insert_rowid(s->db);
 	if (!store_event_add(s, *case_id_r, message_row, "cmegw", "opened", d->reason, now, error))
@@ -438,7 +431,7 @@ bool store_case_update(struct store *s, int64_t case_id, const struct parse_reco
 {
 	(void)r;
 	/* Risk only rises; a known residence is not overwritten by silence. */
-	sqlite3_stmt *st = prep(s, "UPDATE cases SET"
+	sqlite3_stmt *st = store_prep(s, "UPDATE cases SET"
 				   " risk = CASE WHEN ?1 > (CASE risk WHEN 'immediate' THEN 2"
 				   "   WHEN 'high' THEN 1 ELSE 0 END) THEN ?2 ELSE risk END,"
 				   " residence_la = COALESCE(residence_la, ?3),"
@@ -446,11 +439,11 @@ bool store_case_update(struct store *s, int64_t case_id, const struct parse_reco
 	if (!st)
 		return false;
 	sqlite3_bind_int(st, 1, (int)d->risk);
-	bind_text(st, 2, route_risk_name(d->risk));
-	bind_text(st, 3, d->residence_la);
-	bind_text(st, 4, d->school_la);
+	store_bind_text(st, 2, route_risk_name(d->risk));
+	store_bind_text(st, 3, d->residence_la);
+	store_bind_text(st, 4, d->school_la);
 	sqlite3_bind_int64(st, 5, case_id);
-	if (!step_done(s, st, error, "update case"))
+	if (!store_step_done(s, st, error, "update case"))
 		return false;
 	return store_event_add(s, case_id, message_row, "cmegw", "updated", d->reason, now, error);
 }
@@ -462,12 +455,12 @@ static const char *view_postcode_la(void *ctx, const char *postcode)
 	struct store *s = ctx;
 	g_clear_pointer(&s->scratch, g_free);
 	/* A live row first; a terminated postcode still says where it was. */
-	sqlite3_stmt *st = prep(s, "SELECT la FROM postcodes WHERE postcode = ?", NULL);
+	sqlite3_stmt *st = store_prep(s, "SELECT la FROM postcodes WHERE postcode = ?", NULL);
 	if (!st)
 		return NULL;
-	bind_text(st, 1, postcode);
+	store_bind_text(st, 1, postcode);
 	if (sqlite3_step(st) == SQLITE_ROW)
-		s->scratch = col_text(st, 0);
+		s->scratch = store_col_text(st, 0);
 	sqlite3_finalize(st);
 	return s->scratch;
 }
@@ -478,9 +471,9 @@ static bool case_from(struct store *s, sqlite3_stmt *st, struct route_case *c_r)
 	if (found) {
 		g_free(s->scratch_ref);
 		g_free(s->scratch_la);
-		s->scratch_ref = col_text(st, 1);
-		s->scratch_la = col_text(st, 3);
-		g_autofree char *risk = col_text(st, 2);
+		s->scratch_ref = store_col_text(st, 1);
+		s->scratch_la = store_col_text(st, 3);
+		g_autofree char *risk = store_col_text(st, 2);
 		c_r->id = sqlite3_column_int64(st, 0);
 		c_r->ref = s->scratch_ref;
 		c_r->risk = (enum route_risk)risk_rank(risk);
@@ -495,11 +488,11 @@ static bool case_from(struct store *s, sqlite3_stmt *st, struct route_case *c_r)
 static bool view_case_by_upn(void *ctx, const char *upn, struct route_case *c_r)
 {
 	struct store *s = ctx;
-	sqlite3_stmt *st = prep(s, CASE_COLS " JOIN children ch ON ch.id = c.child_id"
+	sqlite3_stmt *st = store_prep(s, CASE_COLS " JOIN children ch ON ch.id = c.child_id"
 				   " WHERE ch.upn = ? AND c.status = 'open' ORDER BY c.id LIMIT 1", NULL);
 	if (!st)
 		return false;
-	bind_text(st, 1, upn);
+	store_bind_text(st, 1, upn);
 	return case_from(s, st, c_r);
 }
 
@@ -507,38 +500,38 @@ static bool view_case_by_name_dob(void *ctx, const char *surname, const char *do
 				  struct route_case *c_r)
 {
 	struct store *s = ctx;
-	sqlite3_stmt *st = prep(s, CASE_COLS " JOIN children ch ON ch.id = c.child_id"
+	sqlite3_stmt *st = store_prep(s, CASE_COLS " JOIN children ch ON ch.id = c.child_id"
 				   " WHERE ch.surname_key = ? AND ch.dob = ? AND c.status = 'open'"
 				   " ORDER BY c.id LIMIT 1", NULL);
 	if (!st)
 		return false;
 	g_autofree char *key = g_utf8_casefold(surname, -1);
-	bind_text(st, 1, key);
-	bind_text(st, 2, dob);
+	store_bind_text(st, 1, key);
+	store_bind_text(st, 2, dob);
 	return case_from(s, st, c_r);
 }
 
 static bool view_case_by_ref(void *ctx, const char *ref, struct route_case *c_r)
 {
 	struct store *s = ctx;
-	sqlite3_stmt *st = prep(s, CASE_COLS " WHERE c.ref = ?", NULL);
+	sqlite3_stmt *st = store_prep(s, CASE_COLS " WHERE c.ref = ?", NULL);
 	if (!st)
 		return false;
-	bind_text(st, 1, ref);
+	store_bind_text(st, 1, ref);
 	return case_from(s, st, c_r);
 }
 
 static unsigned view_acks_today(void *ctx, const char *address)
 {
 	struct store *s = ctx;
-	sqlite3_stmt *st = prep(s, "SELECT count(*) FROM outbox WHERE kind = 'ack_referrer' AND"
+	sqlite3_stmt *st = store_prep(s, "SELECT count(*) FROM outbox WHERE kind = 'ack_referrer' AND"
 				   " recipients = json_array(lower(?)) AND substr(created_at, 1, 10) = ?", NULL);
 	if (!st)
 		return 0;
-	g_autofree char *day = iso(s->now);
+	g_autofree char *day = store_iso(s->now);
 	day[10] = '\0';
-	bind_text(st, 1, address);
-	bind_text(st, 2, day);
+	store_bind_text(st, 1, address);
+	store_bind_text(st, 2, day);
 	unsigned n = sqlite3_step(st) == SQLITE_ROW ? (unsigned)sqlite3_column_int(st, 0) : 0;
 	sqlite3_finalize(st);
 	return n;
@@ -592,26 +585,26 @@ bool store_outbox_add(struct store *s, int64_t case_id, const char *kind, const 
 		      char **to, const char *subject, const char *message_id, GBytes *raw,
 		      GDateTime *now, bool *added_r, GError **error)
 {
-	sqlite3_stmt *st = prep(s, "INSERT OR IGNORE INTO outbox(case_id, kind, dedupe_key, recipients,"
+	sqlite3_stmt *st = store_prep(s, "INSERT OR IGNORE INTO outbox(case_id, kind, dedupe_key, recipients,"
 				   " subject, message_id, raw, created_at, next_try)"
 				   " VALUES (?,?,?,?,?,?,?,?,?)", error);
 	if (!st)
 		return false;
 	g_autofree char *rcpt = recipients_json(to);
-	g_autofree char *at = iso(now);
+	g_autofree char *at = store_iso(now);
 	gsize len = 0;
 	const void *data = g_bytes_get_data(raw, &len);
 	if (case_id)
 		sqlite3_bind_int64(st, 1, case_id);
-	bind_text(st, 2, kind);
-	bind_text(st, 3, dedupe);
-	bind_text(st, 4, rcpt);
-	bind_text(st, 5, subject);
-	bind_text(st, 6, message_id);
+	store_bind_text(st, 2, kind);
+	store_bind_text(st, 3, dedupe);
+	store_bind_text(st, 4, rcpt);
+	store_bind_text(st, 5, subject);
+	store_bind_text(st, 6, message_id);
 	sqlite3_bind_blob64(st, 7, data, len, SQLITE_TRANSIENT);
-	bind_text(st, 8, at);
-	bind_text(st, 9, at);
-	if (!step_done(s, st, error, "queue notification"))
+	store_bind_text(st, 8, at);
+	store_bind_text(st, 9, at);
+	if (!store_step_done(s, st, error, "queue notification"))
 		return false;
 	if (added_r)
 		*added_r = sqlite3_changes(s->db) > 0;
@@ -632,21 +625,21 @@ void store_outbox_item_free(struct store_outbox_item *it)
 
 GPtrArray *store_outbox_due(struct store *s, GDateTime *now, GError **error)
 {
-	sqlite3_stmt *st = prep(s, "SELECT id, kind, recipients, message_id, raw, attempts FROM outbox"
+	sqlite3_stmt *st = store_prep(s, "SELECT id, kind, recipients, message_id, raw, attempts FROM outbox"
 				   " WHERE status = 'queued' AND next_try <= ? ORDER BY id", error);
 	if (!st)
 		return NULL;
-	g_autofree char *at = iso(now);
-	bind_text(st, 1, at);
+	g_autofree char *at = store_iso(now);
+	store_bind_text(st, 1, at);
 	GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)store_outbox_item_free);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_outbox_item *it = g_new0(struct store_outbox_item, 1);
 		it->id = sqlite3_column_int64(st, 0);
-		it->kind = col_text(st, 1);
-		g_autofree char *rcpt = col_text(st, 2);
+		it->kind = store_col_text(st, 1);
+		g_autofree char *rcpt = store_col_text(st, 2);
 		it->to = recipients_strv(rcpt);
-		it->message_id = col_text(st, 3);
+		it->message_id = store_col_text(st, 3);
 		it->raw = g_bytes_new(sqlite3_column_blob(st, 4), (gsize)sqlite3_column_bytes(st, 4));
 		it->attempts = sqlite3_column_int(st, 5);
 		g_ptr_array_add(out, it);
@@ -654,7 +647,7 @@ GPtrArray *store_outbox_due(struct store *s, GDateTime *now, GError **error)
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
 		g_ptr_array_unref(out);
-		sql_fail(s, error, "read outbox");
+		store_sql_fail(s, error, "read outbox");
 		return NULL;
 	}
 	return out;
@@ -662,20 +655,20 @@ GPtrArray *store_outbox_due(struct store *s, GDateTime *now, GError **error)
 
 bool store_outbox_sent(struct store *s, int64_t id, GDateTime *now, GError **error)
 {
-	sqlite3_stmt *st = prep(s, "UPDATE outbox SET status = 'sent', attempts = attempts + 1,"
+	sqlite3_stmt *st = store_prep(s, "UPDATE outbox SET status = 'sent', attempts = attempts + 1,"
 				   " sent_at = ?, last_error = NULL WHERE id = ?", error);
 	if (!st)
 		return false;
-	g_autofree char *at = iso(now);
-	bind_text(st, 1, at);
+	g_autofree char *at = store_iso(now);
+	store_bind_text(st, 1, at);
 	sqlite3_bind_int64(st, 2, id);
-	return step_done(s, st, error, "mark sent");
+	return store_step_done(s, st, error, "mark sent");
 }
 
 bool store_outbox_failed(struct store *s, int64_t id, const char *error_text, bool permanent,
 			 int max_attempts, GDateTime *now, GError **error)
 {
-	sqlite3_stmt *st = prep(s, "SELECT attempts FROM outbox WHERE id = ?", error);
+	sqlite3_stmt *st = store_prep(s, "SELECT attempts FROM outbox WHERE id = ?", error);
 	if (!st)
 		return false;
 	sqlite3_bind_int64(st, 1, id);
@@ -684,18 +677,18 @@ bool store_outbox_failed(struct store *s, int64_t id, const char *error_text, bo
 	/* Back off 1, 2, 4 ... minutes, at most an hour. */
 	int minutes = attempts >= 7 ? 60 : 1 << (attempts - 1);
 	g_autoptr(GDateTime) next = g_date_time_add_minutes(now, minutes);
-	g_autofree char *next_at = iso(next);
+	g_autofree char *next_at = store_iso(next);
 	bool give_up = permanent || attempts >= max_attempts;
-	st = prep(s, "UPDATE outbox SET status = ?, attempts = ?, next_try = ?, last_error = ?"
+	st = store_prep(s, "UPDATE outbox SET status = ?, attempts = ?, next_try = ?, last_error = ?"
 		     " WHERE id = ?", error);
 	if (!st)
 		return false;
-	bind_text(st, 1, give_up ? "failed" : "queued");
+	store_bind_text(st, 1, give_up ? "failed" : "queued");
 	sqlite3_bind_int(st, 2, attempts);
-	bind_text(st, 3, next_at);
-	bind_text(st, 4, error_text);
+	store_bind_text(st, 3, next_at);
+	store_bind_text(st, 4, error_text);
 	sqlite3_bind_int64(st, 5, id);
-	return step_done(s, st, error, "record send failure");
+	return store_step_done(s, st, error, "record send failure");
 }
 
 /* ---- postcodes ---- */
@@ -704,21 +697,21 @@ bool store_postcode_put(struct store *s, const char *postcode, const char *la, b
 			GError **error)
 {
 	/* A live record wins over a terminated one for the same postcode. */
-	sqlite3_stmt *st = prep(s, "INSERT INTO postcodes(postcode, la, terminated) VALUES (?,?,?)"
+	sqlite3_stmt *st = store_prep(s, "INSERT INTO postcodes(postcode, la, terminated) VALUES (?,?,?)"
 				   " ON CONFLICT(postcode) DO UPDATE SET la = excluded.la,"
 				   " terminated = excluded.terminated"
 				   " WHERE excluded.terminated <= postcodes.terminated", error);
 	if (!st)
 		return false;
-	bind_text(st, 1, postcode);
-	bind_text(st, 2, la);
+	store_bind_text(st, 1, postcode);
+	store_bind_text(st, 2, la);
 	sqlite3_bind_int(st, 3, terminated);
-	return step_done(s, st, error, "store postcode");
+	return store_step_done(s, st, error, "store postcode");
 }
 
 bool store_postcodes_clear(struct store *s, GError **error)
 {
-	return exec(s, "DELETE FROM postcodes", error);
+	return store_exec(s, "DELETE FROM postcodes", error);
 }
 
 /* ---- listings ---- */
@@ -775,7 +768,7 @@ static void case_object(struct store *s, JsonBuilder *b, sqlite3_stmt *st)
 
 	json_builder_set_member_name(b, "deadlines");
 	json_builder_begin_array(b);
-	sqlite3_stmt *d = prep(s, "SELECT kind, due, state FROM deadlines WHERE case_id = ? ORDER BY due", NULL);
+	sqlite3_stmt *d = store_prep(s, "SELECT kind, due, state FROM deadlines WHERE case_id = ? ORDER BY due", NULL);
 	if (d) {
 		sqlite3_bind_int64(d, 1, id);
 		while (sqlite3_step(d) == SQLITE_ROW) {
@@ -791,7 +784,7 @@ static void case_object(struct store *s, JsonBuilder *b, sqlite3_stmt *st)
 
 	json_builder_set_member_name(b, "messages");
 	json_builder_begin_array(b);
-	sqlite3_stmt *m = prep(s, "SELECT message_id FROM messages WHERE case_id = ? AND"
+	sqlite3_stmt *m = store_prep(s, "SELECT message_id FROM messages WHERE case_id = ? AND"
 				  " message_id IS NOT NULL ORDER BY id", NULL);
 	if (m) {
 		sqlite3_bind_int64(m, 1, id);
@@ -805,7 +798,7 @@ static void case_object(struct store *s, JsonBuilder *b, sqlite3_stmt *st)
 
 JsonNode *store_cases_json(struct store *s, bool all, GError **error)
 {
-	sqlite3_stmt *st = prep(s, all ? CASE_LIST_SQL " ORDER BY c.id"
+	sqlite3_stmt *st = store_prep(s, all ? CASE_LIST_SQL " ORDER BY c.id"
 				       : CASE_LIST_SQL " WHERE c.status = 'open' ORDER BY c.id", error);
 	if (!st)
 		return NULL;
@@ -820,10 +813,10 @@ JsonNode *store_cases_json(struct store *s, bool all, GError **error)
 
 JsonNode *store_case_json(struct store *s, const char *ref, GError **error)
 {
-	sqlite3_stmt *st = prep(s, CASE_LIST_SQL " WHERE c.ref = ?", error);
+	sqlite3_stmt *st = store_prep(s, CASE_LIST_SQL " WHERE c.ref = ?", error);
 	if (!st)
 		return NULL;
-	bind_text(st, 1, ref);
+	store_bind_text(st, 1, ref);
 	g_autoptr(JsonBuilder) b = json_builder_new();
 	bool found = false;
 	if (sqlite3_step(st) == SQLITE_ROW) {
@@ -839,11 +832,11 @@ JsonNode *store_case_json(struct store *s, const char *ref, GError **error)
 	/* The audit trail, for people reading one case. */
 	JsonObject *o = json_node_get_object(node);
 	JsonArray *events = json_array_new();
-	sqlite3_stmt *e = prep(s, "SELECT e.at, e.actor, e.kind, e.detail, m.message_id FROM events e"
+	sqlite3_stmt *e = store_prep(s, "SELECT e.at, e.actor, e.kind, e.detail, m.message_id FROM events e"
 				  " JOIN cases c ON c.id = e.case_id LEFT JOIN messages m ON"
 				  " m.id = e.message_row WHERE c.ref = ? ORDER BY e.id", NULL);
 	if (e) {
-		bind_text(e, 1, ref);
+		store_bind_text(e, 1, ref);
 		while (sqlite3_step(e) == SQLITE_ROW) {
 			JsonObject *ev = json_object_new();
 			static const char *const cols[] = { "at", "actor", "kind", "detail", "message_id" };
@@ -864,7 +857,7 @@ JsonNode *store_case_json(struct store *s, const char *ref, GError **error)
 
 JsonNode *store_outbox_json(struct store *s, GError **error)
 {
-	sqlite3_stmt *st = prep(s, "SELECT o.id, c.ref, o.kind, o.recipients, o.subject, o.status,"
+	sqlite3_stmt *st = store_prep(s, "SELECT o.id, c.ref, o.kind, o.recipients, o.subject, o.status,"
 				   " o.attempts, o.sent_at, o.last_error FROM outbox o"
 				   " LEFT JOIN cases c ON c.id = o.case_id ORDER BY o.id", error);
 	if (!st)
@@ -879,7 +872,7 @@ JsonNode *store_outbox_json(struct store *s, GError **error)
 		add_str(b, "kind", st, 2);
 		json_builder_set_member_name(b, "to");
 		json_builder_begin_array(b);
-		g_autofree char *rcpt = col_text(st, 3);
+		g_autofree char *rcpt = store_col_text(st, 3);
 		g_auto(GStrv) to = recipients_strv(rcpt);
 		for (int i = 0; to[i]; i++)
 			json_builder_add_string_value(b, to[i]);
@@ -900,11 +893,11 @@ JsonNode *store_outbox_json(struct store *s, GError **error)
 GHashTable *store_message_counts(struct store *s)
 {
 	GHashTable *t = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	sqlite3_stmt *st = prep(s, "SELECT status, count(*) FROM messages GROUP BY status", NULL);
+	sqlite3_stmt *st = store_prep(s, "SELECT status, count(*) FROM messages GROUP BY status", NULL);
 	if (!st)
 		return t;
 	while (sqlite3_step(st) == SQLITE_ROW)
-		g_hash_table_insert(t, col_text(st, 0), GINT_TO_POINTER(sqlite3_column_int(st, 1)));
+		g_hash_table_insert(t, store_col_text(st, 0), GINT_TO_POINTER(sqlite3_column_int(st, 1)));
 	sqlite3_finalize(st);
 	return t;
 }
