@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <sqlite3.h>
 #include <glib.h>
+#include <json-glib/json-glib.h>
 #include "parse/parse.h"
 #include "route/route.h"
 
@@ -36,5 +37,8 @@ bool store_step_done(struct store *s, sqlite3_stmt *st, GError **error, const ch
 char *store_col_text(sqlite3_stmt *st, int i);
 /* store_iso - T as ISO 8601 UTC text "YYYY-MM-DDTHH:MM:SSZ"; caller owns it */
 char *store_iso(GDateTime *t);
+
+/* store_json_add_str - member NAME = column COL as a string, or null */
+void store_json_add_str(JsonBuilder *b, const char *name, sqlite3_stmt *st, int col);
 
 #endif
