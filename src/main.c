@@ -6,6 +6,7 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 #include "config.h"
+#include "fault.h"
 #include "log.h"
 #include "outbox.h"
 #include "pipeline.h"
@@ -205,12 +206,15 @@ static bool poll_message(struct pipeline *p, struct ingest_imap *imap, uint32_t 
 			log_msg(LOG_WARN, "imap uid %u: %s", uid, err->message);
 			*fatal_r = !g_error_matches(err, INGEST_ERROR, INGEST_ERROR_MESSAGE);
 			return false;
-		} else if (!pipeline_message(p, raw, &src, &res, &err)) {
-			goto fatal;
+		} else {
+			fault_point("poll:after-fetch");   /* fetched, nothing committed */
+			if (!pipeline_message(p, raw, &src, &res, &err))
+				goto fatal;
 		}
 		if (res == PIPELINE_REVIEW)
 			folder = c->imap_review_folder;
 	}
+	fault_point("poll:before-move");   /* committed, still in the inbox */
 	if (!ingest_imap_move(imap, uid, folder, &err)) {
 		log_msg(LOG_WARN, "imap uid %u: stays in %s: %s", uid, c->imap_mailbox, err->message);
 		*fatal_r = true;
