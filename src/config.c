@@ -41,6 +41,9 @@ static const struct key_def keys[] = {
 	{ "imap", "processed_folder", K_STR, "CME/Processed", false, 0, 0, O(imap_processed_folder) },
 	{ "imap", "review_folder", K_STR, "CME/Review", false, 0, 0, O(imap_review_folder) },
 	{ "imap", "timeout", K_INT, "60", false, 1, 3600, O(imap_timeout) },
+	/* `cmegw run` wakes at least this often (seconds) to send and retry; new
+	 * mail wakes it at once through IDLE where the server has it. */
+	{ "imap", "poll_interval", K_INT, "60", false, 5, 1740, O(imap_poll_interval) },
 
 	{ "smtp", "url", K_STR, NULL, true, 0, 0, O(smtp_url) },
 	{ "smtp", "security", K_SMTP_SECURITY, "starttls", false, 0, 0, O(smtp_security) },

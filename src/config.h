@@ -31,6 +31,7 @@ struct config {
 	char *imap_ca_file, *imap_user, *imap_password_file, *imap_password;
 	char *imap_mailbox, *imap_processed_folder, *imap_review_folder;
 	int imap_timeout;
+	int imap_poll_interval;
 
 	/* [smtp] */
 	char *smtp_url;

@@ -288,6 +288,87 @@ static int cmd_poll(struct globals *g, struct config *c, struct store *db,
 	return rc;
 }
 
+/* ---- the daemon ---- */
+
+static volatile sig_atomic_t stopping;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+/* nap - sleep SECONDS, waking early when asked to stop */
+static void nap(unsigned seconds)
+{
+	for (unsigned i = 0; i < seconds * 4 && !stopping; i++)
+		g_usleep(G_USEC_PER_SEC / 4);
+}
+
+/* run_cycle - one poll of the open session and a send; false: reconnect */
+static bool run_cycle(struct config *c, struct store *db, struct ingest_imap *imap)
+{
+	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+	g_autoptr(GError) err = NULL;
+	struct pipeline p;
+	if (!pipeline_init(&p, c, db, now, &err)) {
+		fail_line(err);
+		return false;
+	}
+	int rc = poll_mailbox(&p, imap);
+	if (p.counts.processed + p.counts.ignored + p.counts.review + p.counts.duplicate +
+	    p.counts.failed)
+		print_counts("run", &p.counts);
+	pipeline_clear(&p);
+	send_due(c, db, now);
+	return rc == EXIT_OK;
+}
+
+static int cmd_run(struct globals *g, struct config *c, struct store *db,
+			int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = on_stop_signal };
+	sigemptyset(&sa.sa_mask);   /* no SA_RESTART: a stop ends the IDLE wait */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	struct ingest_imap_params params;
+	config_imap_params(c, &params);
+	struct ingest_imap *imap = NULL;
+	unsigned backoff = 5;
+	log_msg(LOG_INFO, "run: watching %s (wakes every %d s)", c->imap_mailbox, c->imap_poll_interval);
+	while (!stopping) {
+		g_autoptr(GError) err = NULL;
+		if (!imap && !(imap = ingest_imap_connect(&params, &err))) {
+			fail_line(err);
+			/* A refused certificate or password will not mend itself. */
+			if (g_error_matches(err, INGEST_ERROR, INGEST_ERROR_TLS) ||
+			    g_error_matches(err, INGEST_ERROR, INGEST_ERROR_AUTH))
+				return EXIT_FAIL;
+			nap(backoff);
+			backoff = MIN(backoff * 2, 300);
+			continue;
+		}
+		if (!run_cycle(c, db, imap)) {
+			g_clear_pointer(&imap, ingest_imap_free);
+			nap(backoff);
+			continue;
+		}
+		backoff = 5;
+		bool changed = false;
+		if (!ingest_imap_idle(imap, (unsigned)c->imap_poll_interval, &changed, &err)) {
+			if (g_error_matches(err, INGEST_ERROR, INGEST_ERROR_PROTOCOL) && !stopping) {
+				nap((unsigned)c->imap_poll_interval);   /* no IDLE: poll */
+			} else if (!stopping) {
+				log_msg(LOG_WARN, "%s: reconnecting", err->message);
+				g_clear_pointer(&imap, ingest_imap_free);
+			}
+		}
+	}
+	ingest_imap_free(imap);
+	log_msg(LOG_INFO, "run: stopped");
+	return EXIT_OK;
+}
+
 /* ---- register and outbox ---- */
 
 static const char *member(JsonObject *o, const char *name)
@@ -455,6 +536,10 @@ static const struct command commands[] = {
 	{ "poll", cmd_poll, 0, 0, NEEDS_SERVERS, "poll",
 	  "One IMAP cycle: fetch new mail from [imap] mailbox, process each message, move it\n"
 	  "to processed_folder (or review_folder), then send what is queued, and exit." },
+	{ "run", cmd_run, 0, 0, NEEDS_SERVERS, "run",
+	  "The daemon: poll the mailbox, then wait in IMAP IDLE (or sleep, when the server\n"
+	  "has no IDLE) for new mail, waking at least every [imap] poll_interval seconds to\n"
+	  "send and retry notifications. Stops cleanly on SIGTERM or SIGINT." },
 	{ "cases", cmd_cases, 0, 0, NEEDS_REGISTER, "cases [--all] [--format table|json|csv]",
 	  "List open cases in the register (--all: closed ones too)." },
 	{ "case", cmd_case, 2, 2, NEEDS_REGISTER, "case show REF [--format table|json]",

@@ -78,6 +78,12 @@ bool ingest_imap_move(struct ingest_imap *imap, uint32_t uid, const char *folder
 bool ingest_imap_append(struct ingest_imap *imap, const char *folder,
 			GBytes *message, GError **error);
 
+/* ingest_imap_idle - IDLE (RFC 2177) on the selected mailbox for up to
+ * SECONDS; *changed_r is true when the server reported a change (new mail).
+ * INGEST_ERROR_PROTOCOL when the server has no IDLE: poll instead. */
+bool ingest_imap_idle(struct ingest_imap *imap, unsigned seconds, bool *changed_r,
+		      GError **error);
+
 /* ingest_imap_free - log out (best effort) and free; NULL is fine */
 void ingest_imap_free(struct ingest_imap *imap);
 

@@ -721,6 +721,47 @@ bool ingest_imap_append(struct ingest_imap *s, const char *folder, GBytes *messa
 	return true;
 }
 
+/* ingest_imap_idle - wait in IDLE for the selected mailbox to change */
+bool ingest_imap_idle(struct ingest_imap *s, unsigned seconds, bool *changed_r, GError **error)
+{
+	*changed_r = false;
+	if (!usable(s, true, error))
+		return false;
+	if (!mailimap_has_idle(s->imap)) {
+		g_set_error(error, INGEST_ERROR, INGEST_ERROR_PROTOCOL, "%s: server has no IDLE",
+			    s->where);
+		return false;
+	}
+	struct mailimap_selection_info *sel = s->imap->imap_selection_info;
+	uint32_t exists = sel ? sel->sel_exists : 0;
+	int r = mailimap_idle(s->imap);
+	if (r != MAILIMAP_NO_ERROR) {
+		imap_fail(s, r, INGEST_ERROR_PROTOCOL, error, "idle");
+		return false;
+	}
+	mailstream *stream = s->imap->imap_stream;
+	int w = MAILSTREAM_IDLE_HASDATA;
+	/* Mail that came between our last command and IDLE is announced before
+	 * the server's "+": then there is nothing to wait for. */
+	sel = s->imap->imap_selection_info;
+	if ((sel ? sel->sel_exists : 0) == exists) {
+		w = MAILSTREAM_IDLE_ERROR;
+		if (mailstream_setup_idle(stream) == 0) {
+			w = mailstream_wait_idle(stream, (int)seconds);
+			mailstream_unsetup_idle(stream);
+		}
+	}
+	/* Any untagged data (EXISTS, RECENT, EXPUNGE) means: look again. */
+	*changed_r = w == MAILSTREAM_IDLE_HASDATA;
+	r = mailimap_idle_done(s->imap);
+	if (w == MAILSTREAM_IDLE_ERROR || r != MAILIMAP_NO_ERROR) {
+		imap_fail(s, r == MAILIMAP_NO_ERROR ? MAILIMAP_ERROR_STREAM : r, INGEST_ERROR_CONNECT,
+			  error, "idle");
+		return false;
+	}
+	return true;
+}
+
 void ingest_imap_free(struct ingest_imap *s)
 {
 	if (s == NULL)

@@ -1,0 +1,55 @@
+#!/usr/bin/env python3
+# 15-run.t - `cmegw run`, the daemon: a referral mailed while it waits in IMAP
+# IDLE is filed and acknowledged within seconds, without a poll timer; SIGTERM
+# stops it cleanly.
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cmegwtest import CMEGW, CME, ROOT, Servers, cmegw_json, run, write_config
+
+REFERRAL = os.path.join(ROOT, "examples", "referrals", "01-school-referral.eml")
+REFERRER = "dsl@riverside-primary.school.example.net"
+
+
+def main(t):
+    work = tempfile.mkdtemp(prefix="cmegw-run-")
+    with Servers() as s:
+        conf = write_config(s, work)
+        with open(conf, "a") as f:
+            f.write("\n[imap]\npoll_interval = 600\n")   # only IDLE can wake it in time
+        log = open(os.path.join(work, "run.log"), "w+")
+        d = subprocess.Popen([CMEGW, "--config", conf, "run"], stdin=subprocess.DEVNULL,
+                             stdout=log, stderr=log)
+        try:
+            time.sleep(1.5)
+            t.ok(d.poll() is None, "the daemon is running")
+            s.send(REFERRER, CME, REFERRAL)
+            start = time.time()
+            acks = s.mailbox(REFERRER, wait=30, count=1)
+            took = time.time() - start
+            t.eq(len(acks), 1, "the referral mailed while it waited was acknowledged")
+            t.ok(took < 20, "within seconds (IDLE woke it): %.1f s" % took)
+            t.eq(len(s.mailbox(CME)), 0, "and moved out of INBOX")
+            d.send_signal(signal.SIGTERM)
+            try:
+                rc = d.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                rc = None
+            t.eq(rc, 0, "SIGTERM stops it cleanly (exit 0)")
+        finally:
+            if d.poll() is None:
+                d.kill()
+                d.wait()
+        log.seek(0)
+        text = log.read()
+        t.ok("run: stopped" in text, "it says it stopped", text)
+        t.ok("Testchild" not in text, "its log names no child")
+        t.eq(len(cmegw_json(conf, "cases")), 1, "one case in the register")
+
+
+run(main)
