@@ -10,7 +10,7 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 CC      ?= cc
 
-PKGS    = glib-2.0 gio-2.0 gmime-3.0 json-glib-1.0 sqlite3 libcurl gnutls libxml-2.0
+PKGS    = glib-2.0 gio-2.0 gmime-3.0 json-glib-1.0 sqlite3 libcurl gnutls libxml-2.0 libzip poppler-glib
 
 ifdef SANITIZE
 BUILD   ?= build/sanitize
@@ -48,7 +48,7 @@ UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 INTEG    = $(sort $(wildcard tests/integration/*.t))
 
-.PHONY: all deps check unit integration demo purity install clean
+.PHONY: all deps check unit integration demo purity install clean fuzz bench-parse
 .DEFAULT_GOAL := all
 
 all: $(BIN)
@@ -61,6 +61,9 @@ $(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h src/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+# the built-in copy of the field dictionary is assembled from the data file
+$(BUILD)/obj/parse/parse_dict.o: data/fields.conf
+
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
@@ -72,7 +75,7 @@ $(BIN): $(MAIN_OBJ) $(LIB)
 # and the modules listed in DEPS_MOD (STYLE.md: link only what is under test).
 DEPS_route  = parse
 DEPS_store  = parse route
-DEPS_config =
+DEPS_config = route parse
 mod_of   = $(word 2,$(subst _, ,$(notdir $(1))))
 mod_objs = $(patsubst src/%.c,$(BUILD)/obj/%.o,$(wildcard $(foreach m,$(1) $(DEPS_$(1)),src/$(m)/*.c) \
 	   $(if $(filter config,$(1)),src/config.c src/log.c)))
@@ -88,11 +91,32 @@ $(BUILD)/tests/%: tests/unit/%.c $$(call mod_objs,$$(call mod_of,$$*)) $(wildcar
 purity:
 	@bad=$$(grep -rlE '#include *[<"](curl/|libetpan/|sqlite3\.h|gnutls/)' src/parse src/route); \
 	if [ -n "$$bad" ]; then echo "purity: I/O headers in the pure core: $$bad" >&2; exit 1; fi
-	@bad=$$(grep -rnE '\b(strcpy|strcat|sprintf|strtok|gmtime|localtime|time)[[:space:]]*\(' \
-		src/parse src/route | grep -v '^\s*/\*' || true); \
+	@bad=$$(grep -rnE '\b(strcpy|strcat|sprintf|strtok|gmtime|localtime|time|g_get_real_time|g_date_time_new_now[a-z_]*)[[:space:]]*\(' \
+		src/parse src/route | grep -vE '^[^:]+:[0-9]+:[[:space:]]*(/?\*)' || true); \
 	if [ -n "$$bad" ]; then echo "purity: banned call or clock in the core: $$bad" >&2; exit 1; fi
 	@bad=$$(grep -rnE '\b(strcpy|strcat|sprintf|strtok|gmtime|localtime)[[:space:]]*\(' src || true); \
 	if [ -n "$$bad" ]; then echo "purity: banned function: $$bad" >&2; exit 1; fi
+
+# fuzz - the parser under libFuzzer, ASan and UBSan, for FUZZ_SECONDS; new
+# inputs go to build/fuzz/corpus, a crash to build/fuzz/crash-*
+FUZZ_SECONDS ?= 60
+PARSE_OBJ = $(patsubst src/%.c,$(BUILD)/obj/%.o,$(wildcard src/parse/*.c))
+fuzz: deps
+	@$(MAKE) --no-print-directory CC=clang SANITIZE=fuzzer-no-link,address,undefined \
+		BUILD=build/fuzz build/fuzz/fuzz_parse
+	@mkdir -p build/fuzz/corpus
+	build/fuzz/fuzz_parse -max_total_time=$(FUZZ_SECONDS) -timeout=10 -max_len=65536 \
+		-artifact_prefix=build/fuzz/ build/fuzz/corpus tests/corpus tests/fuzz/regress
+
+$(BUILD)/fuzz_parse: tests/fuzz/fuzz_parse.c $(PARSE_OBJ)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(ALL_LDFLAGS) -fsanitize=fuzzer $(PKG_LIBS)
+
+# bench-parse - parse_message() over the corpus beside a bare GMime parse
+bench-parse: deps $(BUILD)/bench_parse
+	$(BUILD)/bench_parse tests/corpus
+
+$(BUILD)/bench_parse: scripts/bench_parse.c $(PARSE_OBJ)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(ALL_LDFLAGS) $(PKG_LIBS)
 
 unit: deps $(UNIT_BIN)
 	CMOCKA_MESSAGE_OUTPUT=TAP prove -f $(UNIT_BIN)
@@ -113,8 +137,8 @@ install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/cmegw/templates \
 		$(DESTDIR)$(PREFIX)/share/cmegw/data $(DESTDIR)/etc/cmegw
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/cmegw
-	install -m 644 templates/*.txt $(DESTDIR)$(PREFIX)/share/cmegw/templates/
-	install -m 644 data/la-codes.csv $(DESTDIR)$(PREFIX)/share/cmegw/data/
+	install -m 644 templates/*.txt templates/*.html $(DESTDIR)$(PREFIX)/share/cmegw/templates/
+	install -m 644 data/la-codes.csv data/fields.conf $(DESTDIR)$(PREFIX)/share/cmegw/data/
 	install -m 640 etc/cmegw.conf.example $(DESTDIR)/etc/cmegw/cmegw.conf.example
 	install -d $(DESTDIR)/lib/systemd/system
 	install -m 644 systemd/*.service systemd/*.timer $(DESTDIR)/lib/systemd/system/

@@ -6,7 +6,8 @@ set -eu
 
 PKGS="build-essential pkg-config perl python3 openssl ca-certificates
 libglib2.0-dev libgmime-3.0-dev libetpan-dev libcurl4-gnutls-dev libgnutls28-dev
-libsqlite3-dev libjson-glib-dev libxml2-dev libcmocka-dev sqlite3
+libsqlite3-dev libjson-glib-dev libxml2-dev libzip-dev libpoppler-glib-dev
+libcmocka-dev sqlite3
 dovecot-core dovecot-imapd dovecot-lmtpd postfix"
 
 missing=""

@@ -54,6 +54,7 @@ static const struct key_def keys[] = {
 	{ "smtp", "from_name", K_STR, "CME gateway", false, 0, 0, O(smtp_from_name) },
 	{ "smtp", "timeout", K_INT, "60", false, 1, 3600, O(smtp_timeout) },
 	{ "smtp", "max_attempts", K_INT, "10", false, 1, 1000, O(smtp_max_attempts) },
+	{ "smtp", "retry_horizon", K_INT, "2880", false, 1, 525600, O(smtp_retry_horizon) },
 
 	{ "storage", "database", K_PATH, "/var/lib/cmegw/cmegw.db", false, 0, 0, O(database) },
 	{ "storage", "spool", K_PATH, "/var/lib/cmegw/spool", false, 0, 0, O(spool) },
@@ -61,9 +62,19 @@ static const struct key_def keys[] = {
 	{ "limits", "max_message_bytes", K_INT, "52428800", false, 1024, 1073741824, O(max_message_bytes) },
 	{ "limits", "max_mime_depth", K_INT, "20", false, 1, 100, O(max_mime_depth) },
 	{ "limits", "max_parts", K_INT, "500", false, 1, 100000, O(max_parts) },
+	{ "limits", "max_attachment_bytes", K_INT, "20971520", false, 1024, 1073741824,
+	  O(max_attachment_bytes) },
+	{ "limits", "max_decoded_bytes", K_INT, "104857600", false, 1024, 1073741824,
+	  O(max_decoded_bytes) },
+	{ "limits", "fields", K_PATH, NULL, false, 0, 0, O(fields) },
 
 	{ "routing", "postcodes", K_PATH, NULL, false, 0, 0, O(postcodes) },
 	{ "routing", "la_codes", K_PATH, NULL, false, 0, 0, O(la_codes) },
+	{ "routing", "over_age", K_STR, "close", false, 0, 0, O(over_age) },
+	{ "routing", "tell_referrer_on_close", K_STR, "no", false, 0, 0, O(referrer_on_close) },
+
+	{ "calendar", "term_dates", K_PATH, NULL, false, 0, 0, O(term_dates) },
+	{ "calendar", "closures", K_LIST, "", false, 0, 0, O(closures) },
 
 	{ "recipients", "team", K_LIST, NULL, true, 0, 0, O(team) },
 	{ "recipients", "safeguarding_hub", K_LIST, "", false, 0, 0, O(safeguarding_hub) },
@@ -75,13 +86,24 @@ static const struct key_def keys[] = {
 	{ "notify", "templates", K_PATH, NULL, false, 0, 0, O(templates) },
 	{ "notify", "secure_domains", K_LIST, "", false, 0, 0, O(secure_domains) },
 	{ "notify", "ack_daily_cap", K_INT, "10", false, 0, 10000, O(ack_daily_cap) },
+	/* issue 6: [recipients] secure_domains is the name; [notify] stays an
+	 * alias (read first, so the [recipients] one wins when both are set) */
+	{ "recipients", "secure_domains", K_LIST, NULL, false, 0, 0, O(secure_domains) },
+	{ "recipients", "team_lead", K_LIST, "", false, 0, 0, O(team_lead) },
+	{ "notify", "local_templates", K_PATH, "", false, 0, 0, O(local_templates) },
+	{ "digest", "time", K_STR, "07:30", false, 0, 0, O(digest_time) },
+	{ "digest", "review_days", K_INT, "20", false, 1, 3650, O(digest_review_days) },
+	{ "digest", "social_care_day", K_STR, "monday", false, 0, 0, O(digest_social_care_day) },
+	{ "digest", "remind_days_before", K_INT, "2", false, 0, 365, O(remind_days_before) },
 
-	/* The spine's defaults (issue 3): these factors make a referral
-	 * immediate; nothing is high unless the profile says so. */
+	/* DOMAIN.md §8.2 / DESIGN.md "Risk levels" (issue 5): P0 immediate, P1
+	 * high (ehcp: an EHCP on its own), everything else standard. */
 	{ "risk", "immediate", K_LIST,
-	  "cp_plan;cin_plan;looked_after;cse;trafficking;fgm;forced_marriage;radicalisation;"
-	  "missing_episodes", false, 0, 0, O(risk_immediate) },
-	{ "risk", "high", K_LIST, "", false, 0, 0, O(risk_high) },
+	  "cp_plan;looked_after;cse;trafficking;fgm;forced_marriage;radicalisation;removal_from_uk",
+	  false, 0, 0, O(risk_immediate) },
+	{ "risk", "high", K_LIST,
+	  "cin_plan;missing_episodes;domestic_abuse;young_carer;grt;refugee_asylum;homeless;"
+	  "youth_justice;parental_needs;teenage_parent;ehcp", false, 0, 0, O(risk_high) },
 };
 
 /* line_of - line number of KEY in GROUP (or of [GROUP] when KEY is NULL) */
@@ -121,7 +143,8 @@ static const struct key_def *find_key(const char *group, const char *key)
 
 static bool group_known(const char *group)
 {
-	if (strcmp(group, "neighbours") == 0)
+	if (strcmp(group, "neighbours") == 0 || strcmp(group, "deadlines") == 0 ||
+	    strcmp(group, "postcode_fallback") == 0)
 		return true;
 	for (size_t i = 0; i < G_N_ELEMENTS(keys); i++)
 		if (strcmp(keys[i].group, group) == 0)
@@ -189,6 +212,7 @@ static bool set_value(const struct loader *ld, const struct key_def *k, const ch
 		*(char **)slot = resolve_path(ld, value);
 		return true;
 	case K_LIST:
+		g_strfreev(*(char ***)slot);   /* an alias may have set it already */
 		*(char ***)slot = split_list(value);
 		return true;
 	case K_INT: {
@@ -257,6 +281,9 @@ static bool check_unknown(const struct loader *ld, GKeyFile *kf, GError **error)
 						    "'%s' is not a nine-character ONS code", names[i]);
 				continue;
 			}
+			if (strcmp(groups[g], "deadlines") == 0 ||
+			    strcmp(groups[g], "postcode_fallback") == 0)
+				continue;   /* read by load_procedure */
 			if (!find_key(groups[g], names[i]))
 				return fail(ld, groups[g], names[i], error, "unknown key");
 		}
@@ -288,6 +315,100 @@ static bool load_keys(const struct loader *ld, GKeyFile *kf, GError **error)
 		g_hash_table_insert(ld->config->neighbours, g_ascii_strup(codes[i], -1),
 				    g_steal_pointer(&addr));
 	}
+	return true;
+}
+
+/* fallback_key_ok - a postcode district ("ME4") or sector ("ME4 4") */
+static bool fallback_key_ok(const char *k)
+{
+	g_autofree char *pc = parse_postcode_normalise(k);
+	if (pc)
+		return false;   /* a whole postcode belongs in the ONS directory */
+	size_t n = strlen(k);
+	const char *sp = strchr(k, ' ');
+	if (n < 2 || n > 6 || !g_ascii_isalpha(k[0]) || (sp && (sp[1] == '\0' || sp[2] != '\0' ||
+							      !g_ascii_isdigit(sp[1]))))
+		return false;
+	for (const char *p = k; *p && p != sp; p++)
+		if (!g_ascii_isalnum(*p) || g_ascii_islower(*p))
+			return false;
+	return true;
+}
+
+/* load_procedure - [deadlines] rules (in file order) and [postcode_fallback] */
+static bool load_procedure(const struct loader *ld, GKeyFile *kf, GError **error)
+{
+	struct config *c = ld->config;
+	g_auto(GStrv) rules = g_key_file_get_keys(kf, "deadlines", NULL, NULL);
+	for (int i = 0; rules && rules[i]; i++) {
+		g_autofree char *v = g_key_file_get_value(kf, "deadlines", rules[i], NULL);
+		g_autofree char *why = NULL;
+		struct route_deadline_rule *r = route_deadline_rule_parse(rules[i], g_strstrip(v), &why);
+		if (!r)
+			return fail(ld, "deadlines", rules[i], error, "%s", why);
+		bool known = route_trigger_known(r->trigger);
+		for (int k = 0; k < i && !known; k++)
+			known = strcmp(rules[k], r->trigger) == 0;
+		if (!known) {
+			g_autofree char *t = g_strdup(r->trigger);
+			route_deadline_rule_free(r);
+			return fail(ld, "deadlines", rules[i], error,
+				    "trigger '%s' is not an event (opened, opened_referral, opened_off_roll,"
+				    " opened_ehe, risk_LEVEL, category_CATEGORY, cross_border) or an"
+				    " earlier rule", t);
+		}
+		g_ptr_array_add(c->deadline_rules, r);
+	}
+	g_auto(GStrv) pcs = g_key_file_get_keys(kf, "postcode_fallback", NULL, NULL);
+	for (int i = 0; pcs && pcs[i]; i++) {
+		g_autofree char *v = g_key_file_get_value(kf, "postcode_fallback", pcs[i], NULL);
+		g_strstrip(v);
+		if (!fallback_key_ok(pcs[i]))
+			return fail(ld, "postcode_fallback", pcs[i], error,
+				    "'%s' is not a postcode district (ME4) or sector (ME4 4)", pcs[i]);
+		if (strlen(v) != 9)
+			return fail(ld, "postcode_fallback", pcs[i], error,
+				    "'%s' is not a nine-character ONS code", v);
+		g_hash_table_insert(c->postcode_fallback, g_strdup(pcs[i]), g_steal_pointer(&v));
+	}
+	if (strcmp(c->over_age, "close") && strcmp(c->over_age, "neet") && strcmp(c->over_age, "case"))
+		return fail(ld, "routing", "over_age", error, "'%s' is not one of close, neet, case",
+			    c->over_age);
+	if (strcmp(c->referrer_on_close, "yes") && strcmp(c->referrer_on_close, "no"))
+		return fail(ld, "routing", "tell_referrer_on_close", error, "'%s' is not yes or no",
+			    c->referrer_on_close);
+	for (int i = 0; c->closures[i]; i++)
+		if (strlen(c->closures[i]) != 10 || !route_julian_parse(c->closures[i]))
+			return fail(ld, "calendar", "closures", error, "'%s' is not a YYYY-MM-DD date",
+				    c->closures[i]);
+	return true;
+}
+
+static char *default_datadir_path(const char *name);
+
+/* load_dictionary - the field dictionary [limits] fields names (default: the
+ * shipped data/fields.conf), read here and built by the parser */
+static bool load_dictionary(const struct loader *ld, GError **error)
+{
+	struct config *c = ld->config;
+	g_autofree char *text = NULL;
+	g_autoptr(GError) err = NULL;
+	gsize len = 0;
+
+	if (!c->fields || !*c->fields) {
+		g_free(c->fields);
+		c->fields = default_datadir_path("data/fields.conf");
+		/* not installed beside the binary: the parser's built-in copy
+		 * of the same file (c->dictionary NULL) */
+		if (!g_file_test(c->fields, G_FILE_TEST_EXISTS))
+			return true;
+	}
+	if (!g_file_get_contents(c->fields, &text, &len, &err))
+		return fail(ld, "limits", "fields", error, "cannot read '%s': %s", c->fields,
+			    err->message);
+	c->dictionary = parse_dictionary_new(text, len, &err);
+	if (!c->dictionary)
+		return fail(ld, "limits", "fields", error, "'%s' %s", c->fields, err->message);
 	return true;
 }
 
@@ -372,8 +493,10 @@ struct config *config_load(const char *path, bool need_secrets, GError **error)
 	g_autofree char *dir = g_path_get_dirname(path);
 	struct loader ld = { path, text, dir, c };
 
+	c->deadline_rules = g_ptr_array_new_with_free_func((GDestroyNotify)route_deadline_rule_free);
+	c->postcode_fallback = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	if (!check_unknown(&ld, kf, error) || !load_keys(&ld, kf, error) ||
-	    !check_values(&ld, error))
+	    !check_values(&ld, error) || !load_procedure(&ld, kf, error))
 		return NULL;
 	if (need_secrets && !load_secrets(&ld, error))
 		return NULL;
@@ -385,6 +508,8 @@ struct config *config_load(const char *path, bool need_secrets, GError **error)
 		g_free(c->la_codes);
 		c->la_codes = default_datadir_path("data/la-codes.csv");
 	}
+	if (!load_dictionary(&ld, error))
+		return NULL;
 	return g_steal_pointer(&c);
 }
 
@@ -394,10 +519,11 @@ void config_free(struct config *c)
 		return;
 	for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
 		void *slot = (char *)c + keys[i].offset;
+		/* cleared as freed: an alias shares its key's slot */
 		if (keys[i].type == K_STR || keys[i].type == K_PATH)
-			g_free(*(char **)slot);
+			g_clear_pointer((char **)slot, g_free);
 		else if (keys[i].type == K_LIST)
-			g_strfreev(*(char ***)slot);
+			g_clear_pointer((char ***)slot, g_strfreev);
 	}
 	if (c->imap_password)
 		memset(c->imap_password, 0, strlen(c->imap_password));
@@ -407,6 +533,11 @@ void config_free(struct config *c)
 	g_free(c->smtp_password);
 	if (c->neighbours)
 		g_hash_table_unref(c->neighbours);
+	parse_dictionary_free(c->dictionary);
+	if (c->postcode_fallback)
+		g_hash_table_unref(c->postcode_fallback);
+	if (c->deadline_rules)
+		g_ptr_array_unref(c->deadline_rules);
 	g_free(c->path);
 	g_free(c);
 }
@@ -439,6 +570,9 @@ void config_parse_limits(const struct config *c, struct parse_limits *l)
 	l->max_message_bytes = (size_t)c->max_message_bytes;
 	l->max_mime_depth = (unsigned)c->max_mime_depth;
 	l->max_parts = (unsigned)c->max_parts;
+	l->max_attachment_bytes = (size_t)c->max_attachment_bytes;
+	l->max_decoded_bytes = (size_t)c->max_decoded_bytes;
+	l->dictionary = c->dictionary;
 }
 
 char **config_warnings(const struct config *c)
@@ -459,6 +593,14 @@ char **config_warnings(const struct config *c)
 	}
 	if (g_hash_table_size(c->neighbours) == 0)
 		g_ptr_array_add(out, g_strdup("[neighbours] is empty: cross-border notices are not sent"));
+	bool school_days = false;
+	for (guint i = 0; c->deadline_rules && i < c->deadline_rules->len; i++) {
+		const struct route_deadline_rule *r = g_ptr_array_index(c->deadline_rules, i);
+		school_days = school_days || r->unit == ROUTE_UNIT_SCHOOL_DAYS;
+	}
+	if (school_days && (!c->term_dates || !*c->term_dates))
+		g_ptr_array_add(out, g_strdup("[calendar] term_dates is not set: school days are "
+					      "counted as working days"));
 	g_ptr_array_add(out, NULL);
 	return (char **)g_ptr_array_free(out, FALSE);
 }

@@ -13,6 +13,7 @@
 #include "ingest/ingest.h"
 #include "notify/notify.h"
 #include "parse/parse.h"
+#include "route/route.h"
 
 #define CONFIG_ERROR (config_error_quark())
 GQuark config_error_quark(void);
@@ -40,12 +41,16 @@ struct config {
 	char *smtp_from, *smtp_from_name;
 	int smtp_timeout;
 	int smtp_max_attempts;
+	int smtp_retry_horizon;   /* minutes after queueing that a notice is retried (issue 6) */
 
 	/* [storage] */
 	char *database, *spool;
 
 	/* [limits] */
 	int max_message_bytes, max_mime_depth, max_parts;
+	int max_attachment_bytes, max_decoded_bytes;
+	char *fields;                         /* the field dictionary file */
+	struct parse_dictionary *dictionary;  /* read from it */
 
 	/* [routing] */
 	char *postcodes;     /* CSV path for import-postcodes when none is given */
@@ -59,11 +64,27 @@ struct config {
 
 	/* [notify] */
 	char *templates;
-	char **secure_domains;
+	char **secure_domains;    /* [recipients] secure_domains ([notify] secure_domains: alias) */
 	int ack_daily_cap;
+
+	/* issue 6 (notify): overrides, digests, reminders */
+	char *local_templates;    /* [notify] local_templates: the authority's own, first */
+	char **team_lead;         /* [recipients] team_lead: escalations (empty: team) */
+	char *digest_time;        /* [digest] time HH:MM: when `run` sends the daily digest */
+	int digest_review_days;   /* [digest] review_days: "open longer than" */
+	char *digest_social_care_day;  /* [digest] social_care_day: weekday of the weekly summary */
+	int remind_days_before;   /* [digest] remind_days_before */
 
 	/* [risk] */
 	char **risk_immediate, **risk_high;
+
+	/* issue 5: the authority's procedure */
+	char *over_age;               /* [routing] over_age: close, neet, case */
+	char *referrer_on_close;      /* [routing] tell_referrer_on_close: yes, no */
+	char *term_dates;             /* [calendar] term_dates file, or NULL */
+	char **closures;              /* [calendar] closures: YYYY-MM-DD local closure days */
+	GHashTable *postcode_fallback;  /* [postcode_fallback] "ME4"/"ME4 4" -> ONS code */
+	GPtrArray *deadline_rules;    /* [deadlines] struct route_deadline_rule *, file order */
 };
 
 /* config_load - read PATH. Secrets are read from the files the config names

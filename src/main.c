@@ -6,8 +6,10 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 #include "config.h"
+#include "digest.h"
 #include "fault.h"
 #include "log.h"
+#include "notices.h"
 #include "outbox.h"
 #include "pipeline.h"
 #include "postcodes.h"
@@ -24,6 +26,7 @@ struct globals {
 	const char *format;    /* table (default), json, csv */
 	bool all;
 	bool send;
+	bool offline;   /* check-config: no secrets, no servers */
 };
 
 /* What a command needs opened before it runs. */
@@ -138,7 +141,7 @@ static bool send_due(const struct config *c, struct store *db, GDateTime *now)
 	g_autoptr(notify_sender) sender = notify_smtp_new(&params);
 	struct outbox_counts oc = { 0 };
 	g_autoptr(GError) err = NULL;
-	if (!outbox_run(db, sender, c->smtp_from, c->smtp_max_attempts, now, &oc, &err)) {
+	if (!outbox_run(c, db, sender, now, &oc, &err)) {
 		fail_line(err);
 		return false;
 	}
@@ -320,6 +323,9 @@ static bool run_cycle(struct config *c, struct store *db, struct ingest_imap *im
 	    p.counts.failed)
 		print_counts("run", &p.counts);
 	pipeline_clear(&p);
+	/* issue 6: the digest, the weekly summary and reminders on schedule */
+	if (!digest_on_schedule(c, db, now, &err))
+		fail_line(err);
 	send_due(c, db, now);
 	return rc == EXIT_OK;
 }
@@ -419,11 +425,46 @@ static int cmd_cases(struct globals *g, struct config *c, struct store *db,
 	return EXIT_OK;
 }
 
+/* case_officer - `case close REF OUTCOME [NOTE]`, `case event REF EVENT [NOTE]` */
+static int case_officer(struct globals *g, struct store *db, int argc, char **argv)
+{
+	bool close = strcmp(argv[0], "close") == 0;
+	if (argc < 3 || argc > 4)
+		return usage_error("case", close ? "usage: cmegw case close REF OUTCOME [NOTE]"
+						 : "usage: cmegw case event REF EVENT [NOTE]");
+	for (const char *s = argv[2]; *s; s++)
+		if (!g_ascii_isalnum(*s) && *s != '_')
+			return usage_error("case", "OUTCOME and EVENT are words: on_roll, ehe, visit ...");
+	g_autoptr(GError) err = NULL;
+	if (!store_case_officer(db, argv[1], close ? argv[2] : NULL, close ? NULL : argv[2],
+				argc == 4 ? argv[3] : NULL, g->now, &err)) {
+		fail_line(err);
+		return g_error_matches(err, STORE_ERROR, STORE_ERROR_NOT_FOUND) ? EXIT_USAGE : EXIT_FAIL;
+	}
+	log_msg(LOG_INFO, "case %s: %s %s", argv[1], close ? "closed with outcome" : "recorded", argv[2]);
+	return EXIT_OK;
+}
+
 static int cmd_case(struct globals *g, struct config *c, struct store *db,
 			int argc, char **argv)
 {
-	if (strcmp(argv[0], "show") != 0)
-		return usage_error("case", "expected 'show REF'");
+	if (strcmp(argv[0], "close") == 0 || strcmp(argv[0], "event") == 0)
+		return case_officer(g, db, argc, argv);
+	if (strcmp(argv[0], "reopen") == 0) {
+		g_autoptr(GError) rerr = NULL;
+		if (argc > 3)
+			return usage_error("case", "usage: cmegw case reopen REF [NOTE]");
+		if (!store_case_reopen(db, argv[1], argc == 3 ? argv[2] : NULL, g->now, &rerr)) {
+			fail_line(rerr);
+			return g_error_matches(rerr, STORE_ERROR, STORE_ERROR_NOT_FOUND) ? EXIT_USAGE
+											  : EXIT_FAIL;
+		}
+		log_msg(LOG_INFO, "case %s: reopened", argv[1]);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[0], "show") != 0 || argc != 2)
+		return usage_error("case", "expected 'show REF', 'close REF OUTCOME [NOTE]', "
+				   "'event REF EVENT [NOTE]' or 'reopen REF [NOTE]'");
 	g_autoptr(GError) err = NULL;
 	g_autoptr(JsonNode) node = store_case_json(db, argv[1], &err);
 	if (!node) {
@@ -441,6 +482,12 @@ static int cmd_case(struct globals *g, struct config *c, struct store *db,
 	       member(o, "category"), member(o, "risk"), member(o, "residence_la"),
 	       member(o, "school_la"), member(o, "opened_at"), member(ch, "forename"),
 	       member(ch, "surname"), member(ch, "dob"), member(ch, "upn"));
+	JsonArray *dl = json_object_get_array_member(o, "deadlines");
+	printf("  deadlines:%s\n", json_array_get_length(dl) ? "" : " none");
+	for (guint i = 0; i < json_array_get_length(dl); i++) {
+		JsonObject *e = json_array_get_object_element(dl, i);
+		printf("    %s due %s (%s)\n", member(e, "kind"), member(e, "due"), member(e, "state"));
+	}
 	JsonArray *ev = json_object_get_array_member(o, "events");
 	printf("  events:\n");
 	for (guint i = 0; i < json_array_get_length(ev); i++) {
@@ -488,6 +535,42 @@ static int cmd_send(struct globals *g, struct config *c, struct store *db,
 	return send_due(c, db, g->now) ? EXIT_OK : EXIT_FAIL;
 }
 
+/* ---- digests and reminders (issue 6: src/digest.c) ---- */
+
+static int cmd_digest(struct globals *g, struct config *c, struct store *db,
+			int argc, char **argv)
+{
+	const char *which = argc ? argv[0] : "officers";
+	bool daily = strcmp(which, "daily") == 0;   /* what a timer runs each morning */
+	bool officers = daily || strcmp(which, "officers") == 0 || strcmp(which, "all") == 0;
+	bool social = strcmp(which, "social-care") == 0 || strcmp(which, "all") == 0 ||
+		      (daily && digest_social_care_day(c, g->now));
+	if (!officers && !social && !daily)
+		return usage_error("digest", "expected officers, social-care, all or daily");
+	g_autoptr(GError) err = NULL;
+	bool q1 = false, q2 = false;
+	if ((officers && !digest_officers(c, db, g->now, &q1, &err)) ||
+	    (social && !digest_social_care(c, db, g->now, &q2, &err))) {
+		fail_line(err);
+		return EXIT_FAIL;
+	}
+	log_msg(LOG_INFO, "digest: %u queued", (unsigned)q1 + (unsigned)q2);
+	return send_due(c, db, g->now) ? EXIT_OK : EXIT_FAIL;
+}
+
+static int cmd_remind(struct globals *g, struct config *c, struct store *db,
+			int argc, char **argv)
+{
+	g_autoptr(GError) err = NULL;
+	unsigned n = 0;
+	if (!digest_remind(c, db, g->now, &n, &err)) {
+		fail_line(err);
+		return EXIT_FAIL;
+	}
+	log_msg(LOG_INFO, "remind: %u reminders queued", n);
+	return send_due(c, db, g->now) ? EXIT_OK : EXIT_FAIL;
+}
+
 static int cmd_import_postcodes(struct globals *g, struct config *c, struct store *db,
 			int argc, char **argv)
 {
@@ -504,18 +587,73 @@ static int cmd_import_postcodes(struct globals *g, struct config *c, struct stor
 	return EXIT_OK;
 }
 
+/* cmd_check_holidays - compare the gov.uk bank-holidays.json with the calendar */
+static int cmd_check_holidays(struct globals *g, struct config *c, struct store *db,
+			      int argc, char **argv)
+{
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(GError) err = NULL;
+	if (!json_parser_load_from_file(parser, argv[0], &err)) {
+		log_msg(LOG_ERR, "holidays '%s': %s", argv[0], err->message);
+		return EXIT_USAGE;
+	}
+	JsonNode *root = json_parser_get_root(parser);
+	JsonObject *o = root && JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : NULL;
+	JsonObject *ew = o ? json_object_get_object_member(o, "england-and-wales") : NULL;
+	JsonArray *ev = ew && json_object_has_member(ew, "events")
+			? json_object_get_array_member(ew, "events") : NULL;
+	if (!ev) {
+		log_msg(LOG_ERR, "holidays '%s': no \"england-and-wales\".\"events\" list", argv[0]);
+		return EXIT_USAGE;
+	}
+	g_autoptr(GArray) days = g_array_new(FALSE, FALSE, sizeof(guint32));
+	for (guint i = 0; i < json_array_get_length(ev); i++) {
+		JsonObject *e = json_array_get_object_element(ev, i);
+		const char *date = e && json_object_has_member(e, "date")
+				   ? json_object_get_string_member(e, "date") : NULL;
+		guint32 j = route_julian_parse(date);
+		if (!j || strlen(date) != 10) {
+			log_msg(LOG_ERR, "holidays '%s': event %u: date '%s' is not YYYY-MM-DD", argv[0],
+				i, date ? date : "");
+			return EXIT_USAGE;
+		}
+		g_array_append_val(days, j);
+	}
+	g_auto(GStrv) diff = route_holidays_compare((const guint32 *)(void *)days->data, days->len);
+	for (int i = 0; diff[i]; i++)
+		printf("%s\n", diff[i]);
+	if (!diff[0])
+		printf("bank holidays agree: %u dates\n", days->len);
+	return diff[0] ? EXIT_FAIL : EXIT_OK;
+}
+
 static int cmd_check_config(struct globals *g, struct config *c, struct store *db,
 			int argc, char **argv)
 {
 	static const char *const kinds[] = { "ack_referrer", "officer_alert", "safeguarding_alert",
-					     "cross_border_notice", "review_needed" };
+					     "cross_border_notice", "review_needed", "ehe_notice",
+					     "case_located", "neet_notice", "not_cme_notice",
+					     "case_closed_referrer" };
 	int rc = EXIT_OK;
-	for (size_t i = 0; i < G_N_ELEMENTS(kinds); i++) {
+	/* the data files the procedure needs: LA codes, term dates */
+	struct pipeline p;
+	g_autoptr(GError) perr = NULL;
+	if (!pipeline_init(&p, c, NULL, g->now, &perr)) {
+		fail_line(perr);
+		rc = EXIT_USAGE;
+	} else {
+		pipeline_clear(&p);
+	}
+	/* every kind, rendered against a sample: an unknown name fails (issue 6) */
+	for (size_t i = 0; i < G_N_ELEMENTS(kinds) || notices_kinds[i - G_N_ELEMENTS(kinds)]; i++) {
+		const char *kind = i < G_N_ELEMENTS(kinds) ? kinds[i] : notices_kinds[i - G_N_ELEMENTS(kinds)];
 		g_autoptr(GError) err = NULL;
-		g_autoptr(notify_template) t = notify_template_load(c->templates, kinds[i], &err);
-		if (!t) {
+		bool html = false;
+		if (!notices_check_template(c, g->now, kind, &html, &err)) {
 			fail_line(err);
 			rc = EXIT_USAGE;
+		} else if (!html) {
+			log_msg(LOG_WARN, "template %s: no HTML part (%s.html): sent as text only", kind, kind);
 		}
 	}
 	g_auto(GStrv) warnings = config_warnings(c);
@@ -542,16 +680,34 @@ static const struct command commands[] = {
 	  "send and retry notifications. Stops cleanly on SIGTERM or SIGINT." },
 	{ "cases", cmd_cases, 0, 0, NEEDS_REGISTER, "cases [--all] [--format table|json|csv]",
 	  "List open cases in the register (--all: closed ones too)." },
-	{ "case", cmd_case, 2, 2, NEEDS_REGISTER, "case show REF [--format table|json]",
-	  "Show one case with its child, deadlines, messages and audit trail." },
+	{ "case", cmd_case, 2, 4, NEEDS_REGISTER,
+	  "case show REF [--format table|json] | case close REF OUTCOME [NOTE] |"
+	  " case event REF EVENT [NOTE] | case reopen REF [NOTE]",
+	  "show: one case with its child, deadlines, messages and audit trail.\n"
+	  "close: an officer closes it with OUTCOME (on_roll, ehe, moved_la, moved_abroad,\n"
+	  "over_age, died, ...); its clocks stop. event: an officer records EVENT (visit,\n"
+	  "reply, ...); the clocks that wait for it stop. reopen: an officer reopens a closed\n"
+	  "case (a wrong match). NOTE goes in the audit trail." },
 	{ "outbox", cmd_outbox, 0, 0, NEEDS_REGISTER, "outbox [--format table|json]",
 	  "List every notification: queued, sent or failed, with attempts and last error." },
 	{ "send", cmd_send, 0, 0, NEEDS_SERVERS, "send", "Send the notifications that are due now." },
+	{ "digest", cmd_digest, 0, 1, NEEDS_SERVERS, "digest [officers|social-care|all|daily]",
+	  "Queue and send the officers' daily digest (default) and/or the weekly summary for\n"
+	  "children's social care now; each at most once per day (week). daily: the digest,\n"
+	  "and the summary when today is [digest] social_care_day (for a timer)." },
+	{ "remind", cmd_remind, 0, 0, NEEDS_SERVERS, "remind",
+	  "Queue and send reminders for deadlines due within [digest] remind_days_before\n"
+	  "days, and escalations for overdue ones; each at most once per deadline." },
 	{ "import-postcodes", cmd_import_postcodes, 0, 1, NEEDS_REGISTER, "import-postcodes [FILE]",
 	  "Load the ONS postcode directory (NSPL or ONSPD CSV; default [routing] postcodes)\n"
 	  "so that a postcode tells which authority the child lives in." },
-	{ "check-config", cmd_check_config, 0, 0, NEEDS_CONFIG, "check-config",
-	  "Validate the configuration, secrets and templates; print 'configuration OK'." },
+	{ "check-holidays", cmd_check_holidays, 1, 1, NEEDS_NOTHING, "check-holidays FILE",
+	  "Compare the published England and Wales bank holidays (the gov.uk\n"
+	  "bank-holidays.json) with the ones cmegw computes; print each disagreement\n"
+	  "(exit 1), or that they agree." },
+	{ "check-config", cmd_check_config, 0, 0, NEEDS_CONFIG, "check-config [--offline]",
+	  "Validate the configuration, secrets, data files (LA codes, term dates) and\n"
+	  "templates; print 'configuration OK'. --offline: without the secret files." },
 };
 
 /* run_command - check the arguments, open what the command needs, run it */
@@ -567,7 +723,7 @@ static int run_command(struct globals *g, const struct command *cmd, int argc, c
 	bool secrets = cmd->needs == NEEDS_SERVERS || (cmd->run == cmd_ingest && g->send);
 	int rc = EXIT_OK;
 	if (cmd->needs == NEEDS_CONFIG)
-		rc = (c = load_config(g, true)) ? EXIT_OK : EXIT_USAGE;
+		rc = (c = load_config(g, !g->offline)) ? EXIT_OK : EXIT_USAGE;
 	else if (cmd->needs != NEEDS_NOTHING)
 		rc = open_register(g, secrets, &c, &db);
 	return rc == EXIT_OK ? cmd->run(g, c, db, argc, argv) : rc;
@@ -632,6 +788,8 @@ static int parse_options(struct globals *g, int *argc, char **argv, bool *help_r
 			g->all = true;
 		} else if (strcmp(a, "--send") == 0) {
 			g->send = true;
+		} else if (strcmp(a, "--offline") == 0) {
+			g->offline = true;
 		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			*help_r = true;
 		} else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {

@@ -1,6 +1,7 @@
 /* pipeline.c - parse, route and store one message, and queue its notices */
 #include <string.h>
 #include <glib.h>
+#include <gmime/gmime.h>
 #include "pipeline.h"
 #include "ingest/ingest.h"
 #include "notify/notify.h"
@@ -43,14 +44,59 @@ bool pipeline_init(struct pipeline *p, const struct config *c, struct store *db,
 	p->policy.risk_immediate = c->risk_immediate;
 	p->policy.risk_high = c->risk_high;
 	p->policy.ack_daily_cap = (unsigned)c->ack_daily_cap;
+	if (!pipeline_procedure(c, &p->policy, error)) {
+		pipeline_clear(p);
+		return false;
+	}
 	config_parse_limits(c, &p->limits);
 	const char *at = strrchr(c->smtp_from, '@');
 	p->mail_domain = g_strdup(at ? at + 1 : "localhost");
 	return true;
 }
 
+bool pipeline_procedure(const struct config *c, struct route_policy *pol, GError **error)
+{
+	pol->ehe_team = c->ehe_team;
+	pol->neet = c->neet;
+	pol->police = c->police;
+	pol->social_care = c->social_care;
+	pol->over_age = g_strcmp0(c->over_age, "neet") == 0 ? ROUTE_OVER_AGE_NEET
+			: g_strcmp0(c->over_age, "case") == 0 ? ROUTE_OVER_AGE_CASE
+							       : ROUTE_OVER_AGE_CLOSE;
+	pol->postcode_fallback = c->postcode_fallback;
+	pol->deadline_rules = c->deadline_rules;
+	pol->referrer_on_close = g_strcmp0(c->referrer_on_close, "yes") == 0;
+	pol->calendar.closures = g_hash_table_new(g_direct_hash, g_direct_equal);
+	for (int i = 0; c->closures && c->closures[i]; i++)
+		g_hash_table_add(pol->calendar.closures,
+				 GUINT_TO_POINTER(route_julian_parse(c->closures[i])));
+	if (!c->term_dates || !*c->term_dates)
+		return true;
+	g_autofree char *text = NULL;
+	g_autofree char *why = NULL;
+	g_autoptr(GError) err = NULL;
+	if (!g_file_get_contents(c->term_dates, &text, NULL, &err)) {
+		g_set_error(error, CONFIG_ERROR, CONFIG_ERROR_FILE, "%s: [calendar] term_dates '%s': %s",
+			    c->path, c->term_dates, err->message);
+		return false;
+	}
+	if (!route_terms_parse(text, &pol->calendar.terms, &why)) {
+		g_set_error(error, CONFIG_ERROR, CONFIG_ERROR_FILE, "%s: [calendar] term_dates '%s': %s",
+			    c->path, c->term_dates, why);
+		return false;
+	}
+	return true;
+}
+
+void pipeline_procedure_clear(struct route_policy *pol)
+{
+	g_clear_pointer(&pol->calendar.closures, g_hash_table_unref);
+	g_clear_pointer(&pol->calendar.terms, g_array_unref);
+}
+
 void pipeline_clear(struct pipeline *p)
 {
+	pipeline_procedure_clear(&p->policy);
 	if (p->now)
 		g_date_time_unref(p->now);
 	if (p->la_numbers)
@@ -90,8 +136,17 @@ static bool apply(struct pipeline *p, const struct parse_record *r, struct route
 			return false;
 		*result_r = PIPELINE_PROCESSED;
 		break;
+	case ROUTE_ACTION_CLOSE:
+		if (!store_case_close(p->store, case_id, d->outcome, d->detail ? d->detail : d->reason,
+				      row, p->now, error))
+			return false;
+		*result_r = PIPELINE_PROCESSED;
+		break;
 	case ROUTE_ACTION_IGNORE:
 		*result_r = PIPELINE_IGNORED;
+		/* issue 6: a bounce of ours fails that notification and tells the team */
+		if (r && r->kind == PARSE_KIND_BOUNCE && !notices_bounce_record(p, r, error))
+			return false;
 		break;
 	case ROUTE_ACTION_REVIEW:
 		*result_r = PIPELINE_REVIEW;
@@ -100,8 +155,26 @@ static bool apply(struct pipeline *p, const struct parse_record *r, struct route
 			return false;
 		break;
 	}
+	if (d->action == ROUTE_ACTION_OPEN &&
+	    !store_deadlines_add(p->store, case_id, d->deadlines, p->now, error))
+		return false;
+	for (guint i = 0; d->siblings && case_id && i < d->siblings->len; i++) {
+		const struct route_candidate *sib = g_ptr_array_index(d->siblings, i);
+		g_autofree char *here = g_strdup_printf("sibling: case %s", sib->ref);
+		g_autofree char *there = g_strdup_printf("sibling: case %s", ref);
+		if (!store_event_add(p->store, case_id, row, "cmegw", "sibling", here, p->now, error) ||
+		    !store_event_add(p->store, sib->id, row, "cmegw", "sibling", there, p->now, error))
+			return false;
+	}
+	if (d->action == ROUTE_ACTION_UPDATE && d->stop_events) {
+		g_autofree char *why = g_strdup_printf("%s received", r ? parse_kind_name(r->kind) : "message");
+		if (!store_deadlines_stop(p->store, case_id, d->stop_events, why, row, p->now, error))
+			return false;
+	}
+	/* a notice about no case (an EHE notice, an under-age referral) is tagged so */
 	for (guint i = 0; i < d->notices->len; i++)
-		if (!notices_queue(p, r, d, g_ptr_array_index(d->notices, i), case_id, ref, sha256, error))
+		if (!notices_queue(p, r, d, g_ptr_array_index(d->notices, i), case_id,
+				   ref ? ref : "no case", sha256, error))
 			return false;
 	return store_message_finish(p->store, row, parse_kind_name(r ? r->kind : PARSE_KIND_UNKNOWN),
 				    status, d->reason, case_id, error);
@@ -114,6 +187,59 @@ static void count(struct pipeline *p, enum pipeline_result res)
 	case PIPELINE_IGNORED: p->counts.ignored++; break;
 	case PIPELINE_REVIEW: p->counts.review++; break;
 	case PIPELINE_DUPLICATE: p->counts.duplicate++; break;
+	}
+}
+
+/* referenced_ids - the Message-IDs (without <>) in In-Reply-To and References,
+ * read from the header block of RAW only; a strv owned by the caller */
+static char **referenced_ids(const char *data, gsize len)
+{
+	const char *end = g_strstr_len(data, (gssize)len, "\n\r\n");
+	const char *end2 = g_strstr_len(data, (gssize)len, "\n\n");
+	if (!end || (end2 && end2 < end))
+		end = end2;
+	gsize hlen = end ? (gsize)(end - data) + 1 : len;
+	g_autofree char *head = g_strndup(data, hlen);
+	g_autofree char *text = g_strconcat(head, "\n", NULL);
+	GMimeStream *st = g_mime_stream_mem_new_with_buffer(text, strlen(text));
+	GMimeParser *ps = g_mime_parser_new_with_stream(st);
+	GMimeMessage *m = g_mime_parser_construct_message(ps, NULL);
+	GPtrArray *out = g_ptr_array_new();
+	static const char *const names[] = { "In-Reply-To", "References" };
+	for (size_t i = 0; m && i < G_N_ELEMENTS(names); i++) {
+		const char *v = g_mime_object_get_header(GMIME_OBJECT(m), names[i]);
+		GMimeReferences *refs = v ? g_mime_references_parse(NULL, v) : NULL;
+		for (int k = 0; refs && k < g_mime_references_length(refs); k++)
+			g_ptr_array_add(out, g_strdup(g_mime_references_get_message_id(refs, k)));
+		if (refs)
+			g_mime_references_free(refs);
+	}
+	if (m)
+		g_object_unref(m);
+	g_object_unref(ps);
+	g_object_unref(st);
+	g_ptr_array_add(out, NULL);
+	return (char **)g_ptr_array_free(out, FALSE);
+}
+
+/* thread_case - a message without a case tag that answers one we sent (its
+ * In-Reply-To/References name our stored Message-ID) is about that case
+ * (FIELDS.md case_ref): it becomes a reply to it */
+static void thread_case(const struct route_view *v, struct parse_record *r, GBytes *raw)
+{
+	if (r->case_ref || r->kind == PARSE_KIND_BOUNCE || r->kind == PARSE_KIND_AUTO_REPLY ||
+	    !v->case_by_sent_message)
+		return;
+	gsize len = 0;
+	const char *data = g_bytes_get_data(raw, &len);
+	g_auto(GStrv) ids = referenced_ids(data, len);
+	for (int i = 0; ids[i]; i++) {
+		struct route_case c = { 0 };
+		if (v->case_by_sent_message(v->ctx, ids[i], &c)) {
+			r->case_ref = g_strdup(c.ref);
+			r->kind = PARSE_KIND_REPLY;
+			return;
+		}
 	}
 }
 
@@ -151,7 +277,8 @@ static bool process(struct pipeline *p, GBytes *raw, const struct pipeline_sourc
 	if (r) {
 		struct route_view view;
 		store_route_view(p->store, p->now, &view);
-		d = route_decide(r, &view, &p->policy);
+		thread_case(&view, r, raw);
+		d = route_decide_at(r, &view, &p->policy, p->now);
 	} else {
 		d = g_new0(struct route_decision, 1);
 		d->notices = g_ptr_array_new();

@@ -50,6 +50,13 @@ bool pipeline_init(struct pipeline *p, const struct config *config, struct store
 		   GDateTime *now, GError **error);
 void pipeline_clear(struct pipeline *p);
 
+/* pipeline_procedure - fill POLICY's procedure (recipients, over-age route,
+ * postcode fallback, clocks, calendar with closures and the term dates file)
+ * from CONFIG, which it borrows; check-config --offline uses it to check the
+ * data files. Free with pipeline_procedure_clear. */
+bool pipeline_procedure(const struct config *config, struct route_policy *policy, GError **error);
+void pipeline_procedure_clear(struct route_policy *policy);
+
 /* pipeline_message - spool RAW (fsync), then parse, route and apply it in one
  * transaction. On success *result_r says what became of it. Fails only when
  * the message could not be made safe (spool or database error): then nothing

@@ -3,6 +3,7 @@
 #include <gio/gio.h>
 #include "postcodes.h"
 #include "parse/parse.h"
+#include "route/route.h"
 
 G_DEFINE_QUARK(cmegw-postcodes-error-quark, postcodes_error)
 
@@ -105,10 +106,10 @@ bool postcodes_import(struct store *db, const char *path, unsigned *count_r, GEr
 		g_free(text);
 		g_autofree char *pc = parse_postcode_normalise(field(row, c_pc));
 		const char *la = field(row, c_la), *cty = field(row, c_cty);
-		if (!pc || strlen(la) != 9)
-			continue;   /* pseudo rows (Channel Islands etc.) have no LA */
 		/* Two-tier areas: the county is the education authority (DOMAIN.md §7). */
-		const char *edu = g_str_has_prefix(cty, "E10") ? cty : la;
+		const char *edu = route_education_la(cty, la);
+		if (!pc || !edu)
+			continue;   /* pseudo rows (Channel Islands etc.) have no LA */
 		if (!store_postcode_put(db, pc, edu, *field(row, c_term) != '\0', error)) {
 			g_prefix_error(error, "postcodes '%s': line %u: ", path, line);
 			store_rollback(db);

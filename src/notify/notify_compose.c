@@ -68,12 +68,12 @@ static char *body_lf(const char *text)
 	return g_string_free(out, FALSE);
 }
 
-/* text_part - a text/plain; charset=utf-8 part in quoted-printable */
-static GMimePart *text_part(const char *body)
+/* text_part - a text/SUBTYPE; charset=utf-8 part in quoted-printable */
+static GMimePart *text_part(const char *subtype, const char *body)
 {
 	g_autofree char *valid = g_utf8_make_valid(body ? body : "", -1);
 	g_autofree char *text = body_lf(valid);
-	GMimeTextPart *part = g_mime_text_part_new_with_subtype("plain");
+	GMimeTextPart *part = g_mime_text_part_new_with_subtype(subtype);
 	GMimeStream *stream;
 	GMimeDataWrapper *content;
 
@@ -110,8 +110,21 @@ static GMimeMessage *build_message(const struct notify_mail *mail)
 	g_mime_object_set_header(GMIME_OBJECT(message), "MIME-Version", "1.0", NULL);
 	g_mime_object_set_header(GMIME_OBJECT(message), "Auto-Submitted", "auto-generated",
 				 NULL);
-	part = text_part(mail->body);
-	g_mime_message_set_mime_part(message, GMIME_OBJECT(part));
+	/* Exchange/Outlook: no out-of-office or other auto-reply to this */
+	g_mime_object_set_header(GMIME_OBJECT(message), "X-Auto-Response-Suppress", "All", NULL);
+	part = text_part("plain", mail->body);
+	if (mail->html) {
+		GMimeMultipart *alt = g_mime_multipart_new_with_subtype("alternative");
+		GMimePart *html = text_part("html", mail->html);
+
+		g_mime_multipart_add(alt, GMIME_OBJECT(part));
+		g_mime_multipart_add(alt, GMIME_OBJECT(html));
+		g_object_unref(html);
+		g_mime_message_set_mime_part(message, GMIME_OBJECT(alt));
+		g_object_unref(alt);
+	} else {
+		g_mime_message_set_mime_part(message, GMIME_OBJECT(part));
+	}
 	g_object_unref(part);
 	return message;
 }

@@ -23,6 +23,7 @@ GQuark parse_error_quark(void);
 enum parse_error_code {
 	PARSE_ERROR_TOO_BIG,   /* a limit in struct parse_limits was hit */
 	PARSE_ERROR_MIME,      /* the bytes are not a message GMime can read */
+	PARSE_ERROR_DICTIONARY, /* a field dictionary that cannot be read */
 };
 
 enum parse_kind {
@@ -40,10 +41,30 @@ const char *parse_kind_name(enum parse_kind kind);
 
 enum parse_tri { PARSE_TRI_NULL = -1, PARSE_TRI_FALSE = 0, PARSE_TRI_TRUE = 1 };
 
+/* The field dictionary (data/fields.conf): the labels forms use and what they
+ * mean, the words that name a kind of message and the deletion grounds. */
+struct parse_dictionary;
+
+/* parse_dictionary_new - read a dictionary from TEXT (LEN bytes, the
+ * fields.conf format). Returns a dictionary owned by the caller, or NULL with
+ * ERROR set (PARSE_ERROR_DICTIONARY, the message names the line). */
+struct parse_dictionary *parse_dictionary_new(const char *text, size_t len, GError **error);
+void parse_dictionary_free(struct parse_dictionary *dict);
+/* parse_dictionary_default - the copy of data/fields.conf built into the
+ * binary, used when struct parse_limits names none (borrowed, never freed) */
+const struct parse_dictionary *parse_dictionary_default(void);
+/* parse_dictionary_size - number of labels it knows */
+unsigned parse_dictionary_size(const struct parse_dictionary *dict);
+
+/* Limits: a message over one comes back as kind unknown with an issue
+ * (field "message") naming the limit. 0 is no limit. */
 struct parse_limits {
-	size_t max_message_bytes;   /* 0: no limit */
-	unsigned max_mime_depth;    /* 0: no limit */
-	unsigned max_parts;         /* 0: no limit */
+	size_t max_message_bytes;   /* the raw message */
+	unsigned max_mime_depth;    /* nesting of multiparts and attached messages */
+	unsigned max_parts;         /* MIME parts */
+	size_t max_attachment_bytes; /* one part, transfer encoding undone */
+	size_t max_decoded_bytes;   /* all parts read, transfer encoding undone */
+	const struct parse_dictionary *dictionary; /* borrowed; NULL: the built-in copy */
 };
 
 struct parse_issue {
@@ -90,13 +111,23 @@ struct parse_record {
 	struct {
 		char *school, *laestab, *address, *postcode, *country, *start_date;
 	} destination;
-	struct { char *ground, *text; } deletion;
+	struct {
+		char *ground, *text;
+		char *regulation;   /* "ENG2024:9(1)(i)", "ENG2006:8(1)(h)": a regulation cited */
+	} deletion;
 	struct {
 		GPtrArray *factors;   /* char *, FIELDS.md names, sorted, unique */
 		char *notes;
 	} risk;
 	struct { char *name, *role, *organisation, *email, *phone; } referrer;
 	GPtrArray *issues;    /* struct parse_issue * */
+	/* kind bounce only (JSON "bounce", present on bounces): the first failed
+	 * recipient, its DSN status ("5.1.1") and action ("failed"), the
+	 * diagnostic as written, and the Message-ID (without <>) of the message
+	 * that bounced: ours, when it was one we sent */
+	struct {
+		char *recipient, *status, *action, *diagnostic, *original_message_id;
+	} bounce;
 
 	/* Beyond the JSON contract: facts the router needs. */
 	bool auto_submitted;      /* RFC 3834 / Precedence / Exchange signs: never answer */

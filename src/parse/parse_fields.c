@@ -1,5 +1,6 @@
 /* parse_fields.c - a form's items -> the record: sections give labels like
  * "Name" and "Phone" their owner (child, carer, referrer, school...) */
+#include <stdlib.h>
 #include <string.h>
 
 #include "parse/parse_p.h"
@@ -34,6 +35,7 @@ void parse_draft_init(struct parse_draft *d)
 	memset(d, 0, sizeof *d);
 	d->record = parse_record_new();
 	d->unsure = g_ptr_array_new();
+	d->free_age = -1;
 }
 
 void parse_draft_clear(struct parse_draft *d)
@@ -49,6 +51,8 @@ void parse_draft_clear(struct parse_draft *d)
 	g_free(d->role_text);
 	g_free(d->fwd_name);
 	g_free(d->fwd_email);
+	g_free(d->free_postcode);
+	g_free(d->free_school);
 	g_ptr_array_unref(d->unsure);
 	memset(d, 0, sizeof *d);
 }
@@ -356,6 +360,17 @@ static char *split_contact(const char *value, char **phone_r, char **email_r, ch
 		if (role_r == NULL || rest == NULL || parse_role_from_words(rest) == NULL)
 			return g_steal_pointer(&f);
 		*role_r = g_steal_pointer(&rest);
+	} else if (role_r != NULL && *cut != ' ') {
+		/* "Amanda Lee, Social Worker, 07700 900321": a role among the pieces */
+		g_auto(GStrv) pieces = g_strsplit_set(cut + 1, ",;()", 8);
+
+		for (char **p = pieces; *p != NULL && *role_r == NULL; p++) {
+			g_autofree char *piece = parse_fold(*p);
+
+			if (piece != NULL && strpbrk(piece, "0123456789@") == NULL &&
+			    parse_role_from_words(piece) != NULL)
+				*role_r = g_steal_pointer(&piece);
+		}
 	}
 	name = g_strndup(f, (gsize)(cut - f));
 	n = strlen(name);
@@ -898,7 +913,8 @@ static void map_from(struct map_state *st, const char *value)
 static void map_risk(struct map_state *st, const struct parse_label *info,
 		     const struct parse_item *it, const char *label, const char *value)
 {
-	g_autofree char *text = value_text(it, "\n");
+	/* lines wrapped by the sender's mail program are one text */
+	g_autofree char *text = value_text(it, " ");
 
 	switch (info->field) {
 	case PARSE_F_RISK:
@@ -924,12 +940,41 @@ static void map_risk(struct map_state *st, const struct parse_label *info,
 /* map_reason - the reason for leaving as written, and its ground */
 static void map_reason(struct map_state *st, const struct parse_item *it)
 {
+	struct parse_record *r = st->r;
 	g_autofree char *text = value_text(it, " ");
+	g_autofree char *reg = NULL;
+	const char *ground;
 
-	if (st->r->deletion.text != NULL || text == NULL || parse_value_blank(text))
+	if (text == NULL || parse_value_blank(text))
 		return;
-	st->r->deletion.text = parse_fold(text);
-	st->r->deletion.ground = g_strdup(parse_deletion_ground(text));
+	ground = parse_regulation_read(text, &reg);
+	if (r->deletion.text == NULL) {
+		r->deletion.text = parse_fold(text);
+		r->deletion.ground = g_strdup(ground != NULL ? ground : parse_deletion_ground(text));
+		r->deletion.regulation = g_steal_pointer(&reg);
+	} else if (ground != NULL && r->deletion.regulation == NULL) {
+		/* "Reason: moved abroad" then "Regulation: 9(1)(g)": the code decides */
+		g_free(r->deletion.ground);
+		r->deletion.ground = g_strdup(ground);
+		r->deletion.regulation = g_steal_pointer(&reg);
+	}
+}
+
+/* home_words - an address label that says it is where the child lives */
+static bool home_words(const char *label)
+{
+	static const char *const words[] = { "home", "current", "last known", "residential",
+					     "permanent", NULL };
+	g_autofree char *w = parse_words(label);
+	g_autofree char *padded = g_strdup_printf(" %s ", w);
+
+	for (const char *const *p = words; *p != NULL; p++) {
+		g_autofree char *x = g_strdup_printf(" %s ", *p);
+
+		if (strstr(padded, x) != NULL)
+			return true;
+	}
+	return false;
 }
 
 /* map_generic - name, phone, e-mail, address, organisation: by section */
@@ -952,6 +997,11 @@ static void map_generic(struct map_state *st, enum parse_section sect,
 		sibling_field(st, info, value);
 		return;
 	case PARSE_SECT_SCHOOL: case PARSE_SECT_PREV_SCHOOL:
+		if (info->field == PARSE_F_ADDRESS && home_words(it->label)) {
+			/* "Home address" after the school's fields is still the child's */
+			home_address(st, info, it, value);
+			return;
+		}
 		if (info->field == PARSE_F_ORG)
 			set_str(&st->r->referrer.organisation, value);
 		else if (info->field == PARSE_F_ROLE)
@@ -1121,6 +1171,78 @@ static void map_heading(struct map_state *st, const struct parse_item *it)
 		select_section(st, s, index, rel);
 }
 
+static GRegex *prose_regex(GRegex **slot, const char *pattern)
+{
+	if (g_once_init_enter(slot)) {
+		GRegex *re = g_regex_new(pattern, G_REGEX_OPTIMIZE, 0, NULL);
+
+		g_once_init_leave(slot, re);
+	}
+	return *slot;
+}
+
+/* prose_facts - what a person's own words give: a postcode, an age, a
+ * school's name, and whether it is about a child out of school */
+static void prose_facts(struct parse_draft *d, const char *text)
+{
+	static GRegex *age_re, *school_re, *child_re;
+	GRegex *ar = prose_regex(&age_re,
+		"(?i)\\b(?:aged?|about|around|approx(?:imately)?)\\s+(\\d{1,2})\\b|"
+		"\\b(\\d{1,2})[ -](?:years?|yrs?)[ -]old\\b");
+	GRegex *sr = prose_regex(&school_re,
+		"\\b((?:St\\.? )?(?:[A-Z][a-z'\\x{2019}]+ ){1,4}"
+		"(?:Primary|Junior|Infant|Infants|Secondary|High|Grammar|Community|CE|RC|C of E)?"
+		" ?(?:School|Academy|College))\\b");
+	GRegex *cr = prose_regex(&child_re,
+		"(?i)\\b(?:(?:not|hasn.t|has not|haven.t|have not|isn.t|is not|aren.t|are not) "
+		"(?:been )?(?:in|at|attending|going to|gone to) (?:any )?school|"
+		"no school place|missing (?:from )?education|out of school|"
+		"(?:isn.t|aren.t|not) (?:at|in) school|never been to school|not on (?:a|any) school roll|"
+		"doesn.t go to school|not been to school)\\b");
+	GMatchInfo *m = NULL;
+	size_t b, n;
+
+	if (d->free_postcode == NULL && parse_postcode_find(text, &b, &n)) {
+		g_autofree char *pc = g_strndup(text + b, n);
+
+		d->free_postcode = parse_postcode_normalise(pc);
+	}
+	if (d->free_age < 0 && g_regex_match(ar, text, 0, &m)) {
+		g_autofree char *a = g_match_info_fetch(m, 1);
+		g_autofree char *y = g_match_info_fetch(m, 2);
+		int age = atoi(a != NULL && a[0] != '\0' ? a : y != NULL ? y : "");
+
+		if (age >= 2 && age <= 18)
+			d->free_age = age;
+	}
+	g_match_info_free(m);
+	m = NULL;
+	if (d->free_school == NULL && g_regex_match(sr, text, 0, &m)) {
+		g_autofree char *sch = g_match_info_fetch(m, 1);
+
+		d->free_school = parse_fold(sch);
+	}
+	g_match_info_free(m);
+	if (!d->free_child)
+		d->free_child = g_regex_match(cr, text, 0, NULL);
+}
+
+/* prose - text outside any field: whereabouts, the risks it names ("mum
+ * has disclosed domestic abuse") and its facts; wrapped lines read as one */
+static void prose(struct map_state *st, const struct parse_item *it)
+{
+	g_autofree char *text = value_text(it, " ");
+
+	for (guint k = 0; k < it->lines->len; k++)
+		if (parse_whereabouts_unknown(g_ptr_array_index(it->lines, k)))
+			st->r->whereabouts_unknown = true;
+	if (text == NULL)
+		return;
+	parse_risk_free_text(st->r, st->d->unsure, text, false);
+	if (!st->after_forward || st->d->fwd_email != NULL)
+		prose_facts(st->d, text);
+}
+
 void parse_fields_map(struct parse_draft *d, const struct parse_form *form)
 {
 	struct map_state st = { .d = d, .r = d->record, .sect = PARSE_SECT_NONE };
@@ -1140,9 +1262,7 @@ void parse_fields_map(struct parse_draft *d, const struct parse_form *form)
 			map_field(&st, it);
 			break;
 		case PARSE_ITEM_TEXT:
-			for (guint k = 0; k < it->lines->len; k++)
-				if (parse_whereabouts_unknown(g_ptr_array_index(it->lines, k)))
-					d->record->whereabouts_unknown = true;
+			prose(&st, it);
 			break;
 		case PARSE_ITEM_FORWARD:
 			st.after_forward = true;
@@ -1409,9 +1529,31 @@ static void deletion_finish(struct parse_draft *d)
 		}
 }
 
+/* free_text_finish - a referral in a person's own words: what its prose
+ * gave, where the form gave nothing; an age is no date of birth, so it is
+ * an issue the officer reads */
+static void free_text_finish(struct parse_draft *d)
+{
+	struct parse_record *r = d->record;
+
+	if (r->kind != PARSE_KIND_REFERRAL || d->child_named || d->child_dob || d->child_upn)
+		return;
+	if (r->address.postcode == NULL && r->address.text == NULL && d->free_postcode != NULL)
+		r->address.postcode = g_strdup(d->free_postcode);
+	if (r->school.name == NULL && d->free_school != NULL)
+		r->school.name = g_strdup(d->free_school);
+	if (d->free_age >= 0)
+		parse_issue_add(r, "child.dob", "not given; the message says the child is about %d",
+				d->free_age);
+	if (r->child.forename == NULL && r->child.surname == NULL)
+		parse_issue_add(r, "child", "the child is not named: free text for a person to read");
+}
+
 void parse_fields_finish(struct parse_draft *d)
 {
 	struct parse_record *r = d->record;
+
+	free_text_finish(d);
 
 	schools_finish(d);
 	split_postcode(&r->address.text, &r->address.postcode);

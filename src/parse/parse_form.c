@@ -22,6 +22,7 @@ void parse_form_init(struct parse_form *form)
 {
 	form->items = g_ptr_array_new_with_free_func(item_free);
 	form->title = g_string_new(NULL);
+	form->more_pupils = 0;
 }
 
 void parse_form_clear(struct parse_form *form)
@@ -232,11 +233,12 @@ struct text_state {
 	struct parse_item *open;   /* the field continuation lines join */
 	bool open_multi;           /* its value may run over several lines */
 	bool open_empty;           /* its value is still to come */
+	bool open_address;         /* an address: it ends at its postcode */
 	struct parse_item *text;   /* the prose item lines join */
 };
 
 /* text_line_labelled - a line with "Label: value" */
-static void text_line_labelled(struct text_state *st, char *label, char *value)
+static void text_line_labelled(struct text_state *st, const char *label, const char *value)
 {
 	struct parse_item *it;
 
@@ -251,7 +253,50 @@ static void text_line_labelled(struct text_state *st, char *label, char *value)
 		parse_item_add_line(it, value);
 	st->open = it;
 	st->open_multi = parse_label_multiline(label);
+	{
+		struct parse_label info;
+
+		parse_label_classify(label, &info);
+		st->open_address = info.field == PARSE_F_ADDRESS;
+	}
 	st->open_empty = value == NULL;
+}
+
+/* label_alone - a line that is only a label, its value on the line below
+ * (Microsoft Forms and Power Automate mail as text): a question, or a label
+ * the dictionary knows that is not also a section heading */
+static bool label_alone(const char *clean)
+{
+	struct parse_label info;
+	size_t n = strlen(clean);
+	int index;
+	const char *rel;
+
+	if (n == 0 || n > MAX_LABEL || strchr(".,;!", clean[n - 1]) != NULL)
+		return false;
+	if (clean[n - 1] == '?')
+		return true;
+	parse_label_classify(clean, &info);
+	switch (info.field) {
+	case PARSE_F_NONE: case PARSE_F_NAME: case PARSE_F_NOTES: case PARSE_F_CONCERNS:
+	case PARSE_F_SCHOOL: case PARSE_F_RISK: case PARSE_F_SIBLINGS: case PARSE_F_FROM:
+		return parse_heading_classify(clean, &index, &rel) == PARSE_SECT_NONE &&
+		       info.field != PARSE_F_NONE && info.field != PARSE_F_FROM;
+	default:
+		return true;
+	}
+}
+
+/* address_ended - the address so far ends with a postcode */
+static bool address_ended(const struct parse_item *it)
+{
+	const char *last;
+	size_t b, n;
+
+	if (it->lines->len == 0)
+		return false;
+	last = g_ptr_array_index(it->lines, it->lines->len - 1);
+	return parse_postcode_find(last, &b, &n) && last[b + n] == '\0';
 }
 
 /* text_line_bare - a line without a label: continuation, heading or prose */
@@ -263,6 +308,9 @@ static void text_line_bare(struct text_state *st, const char *raw, const char *c
 	enum parse_section sect = parse_heading_classify(clean, &index, &rel);
 	char *label = NULL, *value = NULL;
 
+	if (st->open != NULL && st->open_address && !indented && !st->open_empty &&
+	    address_ended(st->open))
+		st->open = NULL;   /* the prose after "Address: ..., ME7 1XX" */
 	if (st->open != NULL && (indented || st->open_empty || st->open_multi) &&
 	    (sect == PARSE_SECT_NONE || indented || st->open_empty)) {
 		parse_item_add_line(st->open, clean);
@@ -277,6 +325,10 @@ static void text_line_bare(struct text_state *st, const char *raw, const char *c
 		g_free(label);
 		g_free(value);
 		st->open = NULL;
+		return;
+	}
+	if (label_alone(clean)) {
+		text_line_labelled(st, clean, NULL);   /* its value is on the next line */
 		return;
 	}
 	if (heading_like(clean)) {

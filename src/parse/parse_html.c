@@ -259,6 +259,13 @@ static void walk_element(struct html_state *st, const xmlNode *c, unsigned depth
 	} else if (st->quoted_stops && is_quote_block(c)) {
 		flush(st);
 		st->stopped = true;
+	} else if (is_quote_block(c)) {
+		/* a forward: Outlook's divRplyFwdMsg, Gmail's gmail_quote; the
+		 * "From:" inside names the original sender */
+		flush(st);
+		parse_form_add(st->form, PARSE_ITEM_FORWARD, NULL);
+		walk(st, c->children, depth + 1);
+		flush(st);
 	} else if (el_is(c, "tr") && !has_table_below(c, depth)) {
 		flush(st);
 		row(st, c);
@@ -286,6 +293,121 @@ static void walk_element(struct html_state *st, const xmlNode *c, unsigned depth
 	}
 }
 
+/* bold_text - the text of N's <b>/<strong> descendants */
+static void bold_text(const xmlNode *n, GString *out, bool in_bold, unsigned depth)
+{
+	if (depth > MAX_DEPTH)
+		return;
+	for (const xmlNode *c = n->children; c != NULL; c = c->next) {
+		if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) && in_bold &&
+		    c->content != NULL)
+			append_text(out, (const char *)c->content);
+		else if (c->type == XML_ELEMENT_NODE)
+			bold_text(c, out, in_bold || el_is(c, "b") || el_is(c, "strong"), depth + 1);
+	}
+}
+
+/* short_text - whether the text under N fits in *BUDGET bytes; it stops
+ * counting there, so a page of nested blocks is not read again per block */
+static bool short_text(const xmlNode *n, unsigned depth, long *budget)
+{
+	if (depth > MAX_DEPTH)
+		return false;
+	for (const xmlNode *c = n->children; c != NULL; c = c->next) {
+		if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) &&
+		    c->content != NULL)
+			*budget -= (long)strnlen((const char *)c->content, (size_t)*budget + 1);
+		else if (c->type == XML_ELEMENT_NODE && !short_text(c, depth + 1, budget))
+			return false;
+		if (*budget < 0)
+			return false;
+	}
+	return true;
+}
+
+/* question_of - a paragraph that is all bold: Microsoft Forms and Power
+ * Automate write each question so, its answer in the next paragraph.
+ * Returns the question, NULL when N is not one. */
+static char *question_of(const xmlNode *n)
+{
+	static const char *const paras[] = { "p", "div", NULL };
+	g_autofree char *all = NULL;
+	GString *b;
+	char *q = NULL;
+	long budget = 300;
+
+	if (!el_in(n, paras) || !short_text(n, 0, &budget) || has_table_below(n, 0))
+		return NULL;
+	all = cell_text(n);
+	b = g_string_new(NULL);
+	bold_text(n, b, false, 0);
+	{
+		g_autofree char *fa = parse_fold(all);
+		g_autofree char *fb = parse_fold(b->str);
+
+		if (fa != NULL && fb != NULL && strcmp(fa, fb) == 0 && strlen(fa) <= 200)
+			q = g_steal_pointer(&fb);
+	}
+	g_string_free(b, TRUE);
+	return q;
+}
+
+/* next_element - the next sibling element, past white space */
+static const xmlNode *next_element(const xmlNode *n)
+{
+	for (n = n->next; n != NULL; n = n->next) {
+		if (n->type == XML_ELEMENT_NODE)
+			return n;
+		if (n->type == XML_TEXT_NODE && n->content != NULL) {
+			g_autofree char *f = parse_fold((const char *)n->content);
+
+			if (f != NULL)
+				return NULL;
+		}
+	}
+	return NULL;
+}
+
+/* question_pair - <p><b>Question</b></p><p>Answer</p>: a field; returns the
+ * answer's node (the walk goes on after it), NULL when C starts no pair */
+static const xmlNode *question_pair(struct html_state *st, const xmlNode *c)
+{
+	static const char *const answers[] = { "p", "div", "ul", "ol", NULL };
+	g_autofree char *q = question_of(c);
+	g_autofree char *a = NULL, *qa = NULL;
+	const xmlNode *n;
+
+	if (q == NULL || (n = next_element(c)) == NULL || !el_in(n, answers))
+		return NULL;
+	if ((qa = question_of(n)) != NULL)
+		return NULL;     /* two headings in a row */
+	{
+		struct parse_label info;
+		size_t len = strlen(q);
+
+		parse_label_classify(q, &info);
+		if (info.field == PARSE_F_NONE && q[len - 1] != '?')
+			return NULL;   /* a bold heading, not a question */
+	}
+	a = cell_text(n);
+	{
+		/* a bold heading over "Label: value" lines is a heading */
+		const char *colon = strchr(a, ':'), *nl = strchr(a, '\n');
+		struct parse_label info;
+
+		if (colon != NULL && (nl == NULL || colon < nl) && colon - a < 80) {
+			g_autofree char *l = g_strndup(a, (gsize)(colon - a));
+
+			parse_label_classify(l, &info);
+			if (info.field != PARSE_F_NONE)
+				return NULL;
+		}
+	}
+	flush(st);
+	field_from_cells(st, q, a);
+	return n;
+}
+
 /* walk - FIRST and its siblings, in document order */
 static void walk(struct html_state *st, const xmlNode *first, unsigned depth)
 {
@@ -293,11 +415,16 @@ static void walk(struct html_state *st, const xmlNode *first, unsigned depth)
 		return;
 	for (const xmlNode *c = first; c != NULL && !st->stopped &&
 				       st->form->items->len < PARSE_MAX_ITEMS; c = c->next) {
+		const xmlNode *answer;
+
 		if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
 			if (c->content != NULL)
 				append_text(st->pending, (const char *)c->content);
 		} else if (c->type == XML_ELEMENT_NODE) {
-			walk_element(st, c, depth);
+			if ((answer = question_pair(st, c)) != NULL)
+				c = answer;
+			else
+				walk_element(st, c, depth);
 		}
 	}
 }

@@ -100,6 +100,7 @@ static void add_schools(JsonBuilder *b, const struct parse_record *r)
 	begin(b, "deletion");
 	add_str(b, "ground", r->deletion.ground);
 	add_str(b, "text", r->deletion.text);
+	add_str(b, "regulation", r->deletion.regulation);
 	json_builder_end_object(b);
 }
 
@@ -155,6 +156,15 @@ JsonNode *parse_record_to_json(const struct parse_record *r)
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);
+	if (r->kind == PARSE_KIND_BOUNCE) {
+		begin(b, "bounce");
+		add_str(b, "recipient", r->bounce.recipient);
+		add_str(b, "status", r->bounce.status);
+		add_str(b, "action", r->bounce.action);
+		add_str(b, "diagnostic", r->bounce.diagnostic);
+		add_str(b, "original_message_id", r->bounce.original_message_id);
+		json_builder_end_object(b);
+	}
 	json_builder_end_object(b);
 	return json_builder_get_root(b);
 }

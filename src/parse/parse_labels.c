@@ -5,251 +5,8 @@
 
 #include "parse/parse_p.h"
 
-struct base_label {
-	const char *words;          /* parse_words() form */
-	enum parse_field field;
-	enum parse_section section;
-};
-
 #define F(x) PARSE_F_##x
 #define S(x) PARSE_SECT_##x
-
-static const struct base_label base_labels[] = {
-	{ "name", F(NAME), S(NONE) }, { "full name", F(NAME), S(NONE) },
-	{ "names", F(NAME), S(NONE) }, { "legal name", F(NAME), S(NONE) },
-	{ "full legal name", F(NAME), S(NONE) }, { "name s", F(NAME), S(NONE) },
-	{ "first name", F(FORENAME), S(NONE) }, { "first names", F(FORENAME), S(NONE) },
-	{ "first name s", F(FORENAME), S(NONE) }, { "forename", F(FORENAME), S(NONE) },
-	{ "forenames", F(FORENAME), S(NONE) }, { "forename s", F(FORENAME), S(NONE) },
-	{ "given name", F(FORENAME), S(NONE) }, { "given names", F(FORENAME), S(NONE) },
-	{ "christian name", F(FORENAME), S(NONE) }, { "legal forename", F(FORENAME), S(NONE) },
-	{ "legal first name", F(FORENAME), S(NONE) },
-	{ "middle name", F(MIDDLE), S(NONE) }, { "middle names", F(MIDDLE), S(NONE) },
-	{ "middle name s", F(MIDDLE), S(NONE) },
-	{ "surname", F(SURNAME), S(NONE) }, { "last name", F(SURNAME), S(NONE) },
-	{ "family name", F(SURNAME), S(NONE) }, { "legal surname", F(SURNAME), S(NONE) },
-	{ "legal last name", F(SURNAME), S(NONE) },
-	{ "preferred name", F(PREFERRED), S(NONE) }, { "known as", F(PREFERRED), S(NONE) },
-	{ "preferred forename", F(PREFERRED), S(NONE) }, { "alias", F(PREFERRED), S(NONE) },
-	{ "also known as", F(PREFERRED), S(NONE) }, { "aka", F(PREFERRED), S(NONE) },
-	{ "preferred first name", F(PREFERRED), S(NONE) },
-	{ "date of birth", F(DOB), S(NONE) }, { "dob", F(DOB), S(NONE) },
-	{ "d o b", F(DOB), S(NONE) }, { "birth date", F(DOB), S(NONE) },
-	{ "birthdate", F(DOB), S(NONE) },
-	{ "gender", F(SEX), S(NONE) }, { "sex", F(SEX), S(NONE) }, { "m f", F(SEX), S(NONE) },
-	{ "male female", F(SEX), S(NONE) }, { "gender sex", F(SEX), S(NONE) },
-	{ "sex gender", F(SEX), S(NONE) },
-	{ "upn", F(UPN), S(NONE) }, { "unique pupil number", F(UPN), S(NONE) },
-	{ "pupil number", F(UPN), S(NONE) }, { "pupil no", F(UPN), S(NONE) },
-	{ "upn number", F(UPN), S(NONE) }, { "unique pupil number upn", F(UPN), S(NONE) },
-	{ "ethnicity", F(ETHNICITY), S(NONE) }, { "ethnic origin", F(ETHNICITY), S(NONE) },
-	{ "ethnic group", F(ETHNICITY), S(NONE) }, { "ethnicity code", F(ETHNICITY), S(NONE) },
-	{ "eal", F(EAL), S(NONE) }, { "english as an additional language", F(EAL), S(NONE) },
-	{ "english as additional language", F(EAL), S(NONE) }, { "eal status", F(EAL), S(NONE) },
-	{ "first language", F(LANGUAGE), S(NONE) }, { "home language", F(LANGUAGE), S(NONE) },
-	{ "main language", F(LANGUAGE), S(NONE) }, { "language", F(LANGUAGE), S(NONE) },
-	{ "language spoken at home", F(LANGUAGE), S(NONE) },
-	{ "fsm", F(FSM), S(NONE) }, { "free school meals", F(FSM), S(NONE) },
-	{ "fsm eligible", F(FSM), S(NONE) }, { "fsm eligibility", F(FSM), S(NONE) },
-	{ "pupil premium", F(FSM), S(NONE) }, { "fsm pupil premium", F(FSM), S(NONE) },
-	{ "sen", F(SEN), S(NONE) }, { "send", F(SEN), S(NONE) }, { "sen status", F(SEN), S(NONE) },
-	{ "send status", F(SEN), S(NONE) }, { "sen ehcp", F(SEN), S(NONE) },
-	{ "sen or ehcp", F(SEN), S(NONE) }, { "sen send", F(SEN), S(NONE) },
-	{ "special educational needs", F(SEN), S(NONE) }, { "sen support", F(SEN), S(NONE) },
-	{ "special educational needs and disabilities", F(SEN), S(NONE) },
-	{ "aln", F(SEN), S(NONE) }, { "additional learning needs", F(SEN), S(NONE) },
-	{ "sen aln", F(SEN), S(NONE) }, { "sen stage", F(SEN), S(NONE) },
-	{ "ehcp", F(EHCP), S(NONE) }, { "ehc plan", F(EHCP), S(NONE) },
-	{ "education health and care plan", F(EHCP), S(NONE) }, { "statement", F(EHCP), S(NONE) },
-	{ "statement of sen", F(EHCP), S(NONE) }, { "ehcp statement", F(EHCP), S(NONE) },
-	{ "address", F(ADDRESS), S(NONE) }, { "current address", F(ADDRESS), S(NONE) },
-	{ "home address", F(ADDRESS), S(NONE) }, { "last known address", F(ADDRESS), S(NONE) },
-	{ "full address", F(ADDRESS), S(NONE) }, { "current home address", F(ADDRESS), S(NONE) },
-	{ "last known home address", F(ADDRESS), S(NONE) },
-	{ "address including postcode", F(ADDRESS), S(NONE) },
-	{ "address and postcode", F(ADDRESS), S(NONE) }, { "residential address", F(ADDRESS), S(NONE) },
-	{ "permanent address", F(ADDRESS), S(NONE) }, { "last known address and postcode", F(ADDRESS), S(NONE) },
-	{ "address line 1", F(ADDRESS_PART), S(NONE) }, { "address line 2", F(ADDRESS_PART), S(NONE) },
-	{ "address line 3", F(ADDRESS_PART), S(NONE) }, { "address 1", F(ADDRESS_PART), S(NONE) },
-	{ "address 2", F(ADDRESS_PART), S(NONE) }, { "address 3", F(ADDRESS_PART), S(NONE) },
-	{ "street", F(ADDRESS_PART), S(NONE) }, { "house name number", F(ADDRESS_PART), S(NONE) },
-	{ "house number", F(ADDRESS_PART), S(NONE) }, { "town", F(ADDRESS_PART), S(NONE) },
-	{ "city", F(ADDRESS_PART), S(NONE) }, { "town city", F(ADDRESS_PART), S(NONE) },
-	{ "county", F(ADDRESS_PART), S(NONE) }, { "locality", F(ADDRESS_PART), S(NONE) },
-	{ "postcode", F(POSTCODE), S(NONE) }, { "post code", F(POSTCODE), S(NONE) },
-	{ "postal code", F(POSTCODE), S(NONE) }, { "zip", F(POSTCODE), S(NONE) },
-	{ "zip code", F(POSTCODE), S(NONE) }, { "postcode zip", F(POSTCODE), S(NONE) },
-	{ "country", F(COUNTRY), S(NONE) },
-	{ "school", F(SCHOOL), S(NONE) }, { "school name", F(SCHOOL), S(NONE) },
-	{ "setting", F(SCHOOL), S(NONE) }, { "school setting", F(SCHOOL), S(NONE) },
-	{ "school academy", F(SCHOOL), S(NONE) }, { "educational setting", F(SCHOOL), S(NONE) },
-	{ "school attended", F(SCHOOL), S(SCHOOL) }, { "last known school", F(SCHOOL), S(SCHOOL) },
-	{ "school last attended", F(SCHOOL), S(SCHOOL) }, { "current school", F(SCHOOL), S(SCHOOL) },
-	{ "current or last school", F(SCHOOL), S(SCHOOL) }, { "current last school", F(SCHOOL), S(SCHOOL) },
-	{ "last school attended", F(SCHOOL), S(SCHOOL) }, { "current setting", F(SCHOOL), S(SCHOOL) },
-	{ "current last known school", F(SCHOOL), S(SCHOOL) }, { "school on roll", F(SCHOOL), S(SCHOOL) },
-	{ "previous school", F(SCHOOL), S(PREV_SCHOOL) }, { "previous setting", F(SCHOOL), S(PREV_SCHOOL) },
-	{ "school previously attended", F(SCHOOL), S(PREV_SCHOOL) },
-	{ "previous school attended", F(SCHOOL), S(PREV_SCHOOL) },
-	{ "destination school", F(SCHOOL), S(DEST) }, { "new school", F(SCHOOL), S(DEST) },
-	{ "receiving school", F(SCHOOL), S(DEST) }, { "school moving to", F(SCHOOL), S(DEST) },
-	{ "next school", F(SCHOOL), S(DEST) }, { "destination", F(SCHOOL), S(DEST) },
-	{ "new setting", F(SCHOOL), S(DEST) }, { "destination setting", F(SCHOOL), S(DEST) },
-	{ "moving to", F(ADDRESS), S(DEST) }, { "moved to", F(ADDRESS), S(DEST) },
-	{ "destination country", F(COUNTRY), S(DEST) }, { "country moving to", F(COUNTRY), S(DEST) },
-	{ "destination address", F(ADDRESS), S(DEST) },
-	{ "laestab", F(LAESTAB), S(NONE) }, { "la estab", F(LAESTAB), S(NONE) },
-	{ "la establishment number", F(LAESTAB), S(NONE) }, { "la establishment no", F(LAESTAB), S(NONE) },
-	{ "dfe number", F(LAESTAB), S(NONE) }, { "dfe no", F(LAESTAB), S(NONE) },
-	{ "dfe", F(LAESTAB), S(NONE) }, { "dfe establishment number", F(LAESTAB), S(NONE) },
-	{ "dfes number", F(LAESTAB), S(NONE) }, { "establishment number", F(LAESTAB), S(NONE) },
-	{ "la no estab no", F(LAESTAB), S(NONE) }, { "dfe laestab", F(LAESTAB), S(NONE) },
-	{ "laestab number", F(LAESTAB), S(NONE) }, { "laestab no", F(LAESTAB), S(NONE) },
-	{ "la estab number", F(LAESTAB), S(NONE) }, { "la estab no", F(LAESTAB), S(NONE) },
-	{ "dfe code", F(LAESTAB), S(NONE) }, { "school dfe number", F(LAESTAB), S(NONE) },
-	{ "date of admission", F(DATE_ON), S(NONE) }, { "date on roll", F(DATE_ON), S(NONE) },
-	{ "admission date", F(DATE_ON), S(NONE) }, { "date admitted", F(DATE_ON), S(NONE) },
-	{ "date joined", F(DATE_ON), S(NONE) }, { "date started", F(DATE_ON), S(NONE) },
-	{ "on roll date", F(DATE_ON), S(NONE) }, { "date added to roll", F(DATE_ON), S(NONE) },
-	{ "date of entry", F(DATE_ON), S(NONE) }, { "entry date", F(DATE_ON), S(NONE) },
-	{ "date placed on roll", F(DATE_ON), S(NONE) }, { "date of joining", F(DATE_ON), S(NONE) },
-	{ "date left", F(DATE_OFF), S(NONE) }, { "date off roll", F(DATE_OFF), S(NONE) },
-	{ "leaving date", F(DATE_OFF), S(NONE) }, { "date of leaving", F(DATE_OFF), S(NONE) },
-	{ "date removed from roll", F(DATE_OFF), S(NONE) }, { "date of removal", F(DATE_OFF), S(NONE) },
-	{ "date of removal from roll", F(DATE_OFF), S(NONE) }, { "off roll date", F(DATE_OFF), S(NONE) },
-	{ "date of deletion", F(DATE_OFF), S(NONE) }, { "deletion date", F(DATE_OFF), S(NONE) },
-	{ "date taken off roll", F(DATE_OFF), S(NONE) }, { "date removed", F(DATE_OFF), S(NONE) },
-	{ "date left school", F(DATE_OFF), S(NONE) }, { "removal date", F(DATE_OFF), S(NONE) },
-	{ "last day of attendance", F(DATE_LAST), S(NONE) }, { "date last attended", F(DATE_LAST), S(NONE) },
-	{ "last date of attendance", F(DATE_LAST), S(NONE) }, { "last attended", F(DATE_LAST), S(NONE) },
-	{ "date of last attendance", F(DATE_LAST), S(NONE) }, { "last day attended", F(DATE_LAST), S(NONE) },
-	{ "last attendance date", F(DATE_LAST), S(NONE) }, { "last date attended", F(DATE_LAST), S(NONE) },
-	{ "start date", F(START), S(NONE) }, { "expected start date", F(START), S(NONE) },
-	{ "starting date", F(START), S(NONE) }, { "date starting", F(START), S(NONE) },
-	{ "proposed start date", F(START), S(NONE) }, { "date of start", F(START), S(NONE) },
-	{ "telephone", F(PHONE), S(NONE) }, { "phone", F(PHONE), S(NONE) }, { "tel", F(PHONE), S(NONE) },
-	{ "telephone number", F(PHONE), S(NONE) }, { "phone number", F(PHONE), S(NONE) },
-	{ "contact number", F(PHONE), S(NONE) }, { "mobile", F(PHONE), S(NONE) },
-	{ "mobile number", F(PHONE), S(NONE) }, { "contact telephone", F(PHONE), S(NONE) },
-	{ "contact telephone number", F(PHONE), S(NONE) }, { "tel no", F(PHONE), S(NONE) },
-	{ "telephone no", F(PHONE), S(NONE) }, { "home phone", F(PHONE), S(NONE) },
-	{ "landline", F(PHONE), S(NONE) }, { "mobile phone", F(PHONE), S(NONE) },
-	{ "mob", F(PHONE), S(NONE) }, { "contact phone", F(PHONE), S(NONE) },
-	{ "telephone mobile", F(PHONE), S(NONE) }, { "phone no", F(PHONE), S(NONE) },
-	{ "contact no", F(PHONE), S(NONE) }, { "direct line", F(PHONE), S(NONE) },
-	{ "email", F(EMAIL), S(NONE) }, { "e mail", F(EMAIL), S(NONE) },
-	{ "email address", F(EMAIL), S(NONE) }, { "e mail address", F(EMAIL), S(NONE) },
-	{ "contact email", F(EMAIL), S(NONE) }, { "secure email", F(EMAIL), S(NONE) },
-	{ "work email", F(EMAIL), S(NONE) },
-	{ "relationship", F(RELATIONSHIP), S(NONE) }, { "relationship to child", F(RELATIONSHIP), S(NONE) },
-	{ "relationship to the child", F(RELATIONSHIP), S(NONE) }, { "relation", F(RELATIONSHIP), S(NONE) },
-	{ "relationship to pupil", F(RELATIONSHIP), S(NONE) },
-	{ "relationship to young person", F(RELATIONSHIP), S(NONE) },
-	{ "relation to child", F(RELATIONSHIP), S(NONE) },
-	{ "relationship to the young person", F(RELATIONSHIP), S(NONE) },
-	{ "parental responsibility", F(PR), S(CARER) }, { "pr", F(PR), S(CARER) },
-	{ "organisation", F(ORG), S(NONE) }, { "organization", F(ORG), S(NONE) },
-	{ "agency", F(ORG), S(NONE) }, { "organisation agency", F(ORG), S(NONE) },
-	{ "agency organisation", F(ORG), S(NONE) }, { "organisation school", F(ORG), S(NONE) },
-	{ "service", F(ORG), S(NONE) }, { "team", F(ORG), S(NONE) },
-	{ "organisation service", F(ORG), S(NONE) }, { "employer", F(ORG), S(NONE) },
-	{ "department", F(ORG), S(NONE) }, { "organisation name", F(ORG), S(NONE) },
-	{ "authority", F(ORG), S(NONE) }, { "local authority", F(ORG), S(NONE) },
-	{ "referring authority", F(ORG), S(REFERRER) }, { "referring agency", F(ORG), S(REFERRER) },
-	{ "referring school", F(ORG), S(REFERRER) },
-	{ "role", F(ROLE), S(NONE) }, { "job title", F(ROLE), S(NONE) },
-	{ "position", F(ROLE), S(NONE) }, { "designation", F(ROLE), S(NONE) },
-	{ "role job title", F(ROLE), S(NONE) }, { "job role", F(ROLE), S(NONE) },
-	{ "professional role", F(ROLE), S(NONE) }, { "job title role", F(ROLE), S(NONE) },
-	{ "role in school", F(ROLE), S(NONE) }, { "capacity", F(ROLE), S(NONE) },
-	{ "reason for leaving", F(REASON), S(NONE) }, { "reason for removal", F(REASON), S(NONE) },
-	{ "reason for deletion", F(REASON), S(NONE) }, { "grounds for removal", F(REASON), S(NONE) },
-	{ "grounds for deletion", F(REASON), S(NONE) }, { "ground for deletion", F(REASON), S(NONE) },
-	{ "ground for removal", F(REASON), S(NONE) }, { "deletion ground", F(REASON), S(NONE) },
-	{ "deletion reason", F(REASON), S(NONE) }, { "reason for removal from roll", F(REASON), S(NONE) },
-	{ "regulation 8 reason", F(REASON), S(NONE) }, { "regulation 9 reason", F(REASON), S(NONE) },
-	{ "reason for leaving school", F(REASON), S(NONE) }, { "leaving reason", F(REASON), S(NONE) },
-	{ "reason left", F(REASON), S(NONE) }, { "reason for deletion from roll", F(REASON), S(NONE) },
-	{ "removal ground", F(REASON), S(NONE) }, { "deletion grounds", F(REASON), S(NONE) },
-	{ "grounds", F(REASON), S(NONE) }, { "regulation", F(REASON), S(NONE) },
-	{ "siblings", F(SIBLINGS), S(NONE) }, { "sibling details", F(SIBLINGS), S(NONE) },
-	{ "brothers and sisters", F(SIBLINGS), S(NONE) }, { "brothers sisters", F(SIBLINGS), S(NONE) },
-	{ "other children in household", F(SIBLINGS), S(NONE) },
-	{ "other children in the household", F(SIBLINGS), S(NONE) },
-	{ "siblings names", F(SIBLINGS), S(NONE) }, { "names of siblings", F(SIBLINGS), S(NONE) },
-	{ "siblings in household", F(SIBLINGS), S(NONE) }, { "other children", F(SIBLINGS), S(NONE) },
-	{ "safeguarding concerns", F(CONCERNS), S(NONE) }, { "safeguarding", F(CONCERNS), S(NONE) },
-	{ "any safeguarding concerns", F(CONCERNS), S(NONE) },
-	{ "other safeguarding concerns", F(CONCERNS), S(NONE) }, { "concerns", F(CONCERNS), S(NONE) },
-	{ "risk factors", F(CONCERNS), S(NONE) }, { "risks", F(CONCERNS), S(NONE) },
-	{ "risk", F(CONCERNS), S(NONE) }, { "known risks", F(CONCERNS), S(NONE) },
-	{ "vulnerabilities", F(CONCERNS), S(NONE) }, { "safeguarding information", F(CONCERNS), S(NONE) },
-	{ "safeguarding issues", F(CONCERNS), S(NONE) }, { "safeguarding risks", F(CONCERNS), S(NONE) },
-	{ "details of concerns", F(CONCERNS), S(NONE) }, { "risk indicators", F(CONCERNS), S(NONE) },
-	{ "are there any safeguarding concerns", F(CONCERNS), S(NONE) },
-	{ "any concerns", F(CONCERNS), S(NONE) }, { "other concerns", F(CONCERNS), S(NONE) },
-	{ "safeguarding concerns details", F(CONCERNS), S(NONE) },
-	{ "additional vulnerabilities", F(CONCERNS), S(NONE) }, { "risk assessment", F(CONCERNS), S(NONE) },
-	{ "additional information", F(NOTES), S(NONE) }, { "further information", F(NOTES), S(NONE) },
-	{ "other information", F(NOTES), S(NONE) }, { "any other relevant information", F(NOTES), S(NONE) },
-	{ "other relevant information", F(NOTES), S(NONE) }, { "relevant history", F(NOTES), S(NONE) },
-	{ "reason for referral", F(NOTES), S(NONE) }, { "details", F(NOTES), S(NONE) },
-	{ "comments", F(NOTES), S(NONE) }, { "notes", F(NOTES), S(NONE) },
-	{ "background", F(NOTES), S(NONE) }, { "summary", F(NOTES), S(NONE) },
-	{ "further details", F(NOTES), S(NONE) }, { "any other information", F(NOTES), S(NONE) },
-	{ "reason for concern", F(NOTES), S(NONE) }, { "circumstances", F(NOTES), S(NONE) },
-	{ "enquiries made", F(NOTES), S(NONE) }, { "actions taken", F(NOTES), S(NONE) },
-	{ "checks undertaken", F(NOTES), S(NONE) }, { "reasonable enquiries made", F(NOTES), S(NONE) },
-	{ "previous history", F(NOTES), S(NONE) }, { "current situation", F(NOTES), S(NONE) },
-	{ "description", F(NOTES), S(NONE) }, { "other relevant details", F(NOTES), S(NONE) },
-	{ "from", F(FROM), S(NONE) },
-	{ "officer", F(NAME), S(REFERRER) }, { "officer name", F(NAME), S(REFERRER) },
-	{ "case officer", F(NAME), S(REFERRER) }, { "cme officer", F(NAME), S(REFERRER) },
-	{ "lead professional", F(NAME), S(REFERRER) }, { "contact name", F(NAME), S(NONE) },
-};
-
-struct prefix {
-	const char *words;
-	enum parse_section section;
-	const char *relationship;
-};
-
-static const struct prefix prefixes[] = {
-	{ "childs", S(CHILD), NULL }, { "child", S(CHILD), NULL },
-	{ "pupils", S(CHILD), NULL }, { "pupil", S(CHILD), NULL },
-	{ "young persons", S(CHILD), NULL }, { "young person", S(CHILD), NULL },
-	{ "students", S(CHILD), NULL }, { "student", S(CHILD), NULL },
-	{ "learners", S(CHILD), NULL }, { "learner", S(CHILD), NULL },
-	{ "parent carer", S(CARER), NULL }, { "parent or carer", S(CARER), NULL },
-	{ "parent guardian", S(CARER), NULL }, { "parent carers", S(CARER), NULL },
-	{ "parents carers", S(CARER), NULL }, { "parents", S(CARER), NULL },
-	{ "parent", S(CARER), NULL }, { "carers", S(CARER), NULL }, { "carer", S(CARER), NULL },
-	{ "main carer", S(CARER), NULL }, { "parent carer guardian", S(CARER), NULL },
-	{ "person with parental responsibility", S(CARER), NULL },
-	{ "guardians", S(CARER), "Guardian" }, { "guardian", S(CARER), "Guardian" },
-	{ "mothers", S(CARER), "Mother" }, { "mother", S(CARER), "Mother" },
-	{ "mums", S(CARER), "Mother" }, { "mum", S(CARER), "Mother" },
-	{ "fathers", S(CARER), "Father" }, { "father", S(CARER), "Father" },
-	{ "dads", S(CARER), "Father" }, { "dad", S(CARER), "Father" },
-	{ "referrers", S(REFERRER), NULL }, { "referrer", S(REFERRER), NULL },
-	{ "referring", S(REFERRER), NULL }, { "your", S(REFERRER), NULL },
-	{ "referred by", S(REFERRER), NULL }, { "person referring", S(REFERRER), NULL },
-	{ "person making referral", S(REFERRER), NULL },
-	{ "person making the referral", S(REFERRER), NULL },
-	{ "person completing form", S(REFERRER), NULL },
-	{ "person completing this form", S(REFERRER), NULL },
-	{ "completed by", S(REFERRER), NULL }, { "reported by", S(REFERRER), NULL },
-	{ "last known school", S(SCHOOL), NULL }, { "current school", S(SCHOOL), NULL },
-	{ "school last attended", S(SCHOOL), NULL }, { "schools", S(SCHOOL), NULL },
-	{ "school", S(SCHOOL), NULL },
-	{ "previous school", S(PREV_SCHOOL), NULL }, { "previous schools", S(PREV_SCHOOL), NULL },
-	{ "destination school", S(DEST), NULL }, { "new school", S(DEST), NULL },
-	{ "receiving school", S(DEST), NULL }, { "destination", S(DEST), NULL },
-	{ "new", S(DEST), NULL }, { "forwarding", S(DEST), NULL }, { "future", S(DEST), NULL },
-	{ "moving to", S(DEST), NULL }, { "onward", S(DEST), NULL },
-	{ "sibling", S(SIBLING), NULL }, { "siblings", S(SIBLING), NULL },
-	{ "brother", S(SIBLING), NULL }, { "sister", S(SIBLING), NULL },
-};
 
 /* the words after a section name that number it: "Parent/carer 2" */
 static int index_word(const char *w)
@@ -297,27 +54,27 @@ static bool has_any(const char *w, const char *const *phrases)
 	return false;
 }
 
-/* base_find - the synonym table entry for W, NULL when none */
-static const struct base_label *base_find(const char *w)
+/* base_find - the dictionary's entry for W, NULL when none */
+static const struct parse_dict_label *base_find(const char *w)
 {
-	for (size_t i = 0; i < G_N_ELEMENTS(base_labels); i++)
-		if (strcmp(w, base_labels[i].words) == 0)
-			return &base_labels[i];
-	return NULL;
+	return parse_dict_label(w);
 }
 
 /* prefix_match - the longest section prefix W starts with; *REST_R points
  * past it and its number, *INDEX_R the number or -1 */
-static const struct prefix *prefix_match(const char *w, const char **rest_r, int *index_r)
+static const struct parse_dict_prefix *prefix_match(const char *w, const char **rest_r,
+						     int *index_r)
 {
-	const struct prefix *best = NULL;
+	const GPtrArray *prefixes = parse_dict_prefixes();
+	const struct parse_dict_prefix *best = NULL;
 	size_t best_n = 0;
 
-	for (size_t i = 0; i < G_N_ELEMENTS(prefixes); i++) {
-		size_t n = word_at_start(w, prefixes[i].words);
+	for (guint i = 0; i < prefixes->len; i++) {
+		const struct parse_dict_prefix *px = g_ptr_array_index(prefixes, i);
+		size_t n = word_at_start(w, px->words);
 
 		if (n > best_n) {
-			best = &prefixes[i];
+			best = px;
 			best_n = n;
 		}
 	}
@@ -333,7 +90,8 @@ static const struct prefix *prefix_match(const char *w, const char **rest_r, int
 						    : g_strdup(*rest_r);
 		int idx = index_word(first);
 
-		if (idx >= 0) {
+		/* "Child's first name" is a first name, not child number one */
+		if (idx >= 0 && base_find(*rest_r) == NULL) {
 			*index_r = idx;
 			*rest_r = sp != NULL ? sp + 1 : *rest_r + strlen(*rest_r);
 		}
@@ -341,7 +99,7 @@ static const struct prefix *prefix_match(const char *w, const char **rest_r, int
 	return best;
 }
 
-static void set_from_prefix(struct parse_label *out, const struct prefix *px, int index)
+static void set_from_prefix(struct parse_label *out, const struct parse_dict_prefix *px, int index)
 {
 	out->section = px->section;
 	out->index = index;
@@ -368,8 +126,8 @@ static bool lookup_prefixed(const char *w, struct parse_label *out)
 {
 	const char *rest;
 	int index;
-	const struct prefix *px = prefix_match(w, &rest, &index);
-	const struct base_label *b;
+	const struct parse_dict_prefix *px = prefix_match(w, &rest, &index);
+	const struct parse_dict_label *b;
 
 	if (px == NULL)
 		return false;
@@ -394,8 +152,8 @@ static bool lookup_prefixed(const char *w, struct parse_label *out)
 static bool lookup_of(const char *w, struct parse_label *out)
 {
 	const char *of = NULL;
-	const struct base_label *b;
-	const struct prefix *px;
+	const struct parse_dict_label *b;
+	const struct parse_dict_prefix *px;
 	const char *rest;
 	int index;
 	g_autofree char *head = NULL;
@@ -522,13 +280,45 @@ static char *trim_words(const char *w)
 	return out;
 }
 
+static void classify(const char *label, struct parse_label *out);
+
+/* A parse classifies the same labels several times (the text reader, the
+ * field mapper); parse_message() keeps the answers for the length of a call. */
+static __thread GHashTable *memo;
+
+void parse_label_memo(bool on)
+{
+	if (on && memo == NULL)
+		memo = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	else if (!on && memo != NULL)
+		g_clear_pointer(&memo, g_hash_table_unref);
+}
+
 void parse_label_classify(const char *label, struct parse_label *out)
+{
+	struct parse_label *hit;
+
+	if (memo == NULL || label == NULL) {
+		classify(label, out);
+		return;
+	}
+	if ((hit = g_hash_table_lookup(memo, label)) != NULL) {
+		*out = *hit;
+		return;
+	}
+	classify(label, out);
+	if (g_hash_table_size(memo) < 10000)
+		g_hash_table_insert(memo, g_strdup(label), g_memdup2(out, sizeof *out));
+}
+
+/* classify - parse_label_classify without the memo */
+static void classify(const char *label, struct parse_label *out)
 {
 	g_autofree char *inner = NULL;
 	g_autofree char *outer = NULL;
 	g_autofree char *raw = NULL;
 	g_autofree char *w = NULL;
-	const struct base_label *b;
+	const struct parse_dict_label *b;
 	struct parse_risk_hit hits[PARSE_RISK_MAX];
 
 	memset(out, 0, sizeof *out);
@@ -557,7 +347,7 @@ void parse_label_classify(const char *label, struct parse_label *out)
 		g_autofree char *iw = parse_words(inner);
 		const char *rest;
 		int index;
-		const struct prefix *px = prefix_match(iw, &rest, &index);
+		const struct parse_dict_prefix *px = prefix_match(iw, &rest, &index);
 
 		if (px != NULL && *rest == '\0')
 			set_from_prefix(out, px, index);
@@ -730,44 +520,64 @@ const char *parse_role_from_domain(const char *email)
 
 /* ---- deletion grounds ---- */
 
+/* The grounds by letter: England 2024 regulation 9(1), and the 2006
+ * regulation 8(1) that older forms cite (DOMAIN.md section 1; the 2024
+ * letters (f)-(n) are in the statutory order, marked inferred there). */
+static const char *const reg9_2024[14] = {
+	"registered_elsewhere", "nursery_not_continuing", "dual_registration_ended",
+	"sao_amended", "sao_revoked", "home_education", "moved_away",
+	"not_returned_from_leave", "absent_20_days", "medical", "custody", "died",
+	"ceased_compulsory_age", "permanently_excluded",
+};
+static const char *const reg8_2006[14] = {
+	"sao_amended", "registered_elsewhere", "dual_registration_ended", "home_education",
+	"moved_away", "not_returned_from_leave", "medical", "absent_20_days", "custody", "died",
+	"ceased_compulsory_age", "other", "permanently_excluded", "nursery_not_continuing",
+};
+
+const char *parse_regulation_read(const char *text, char **regulation_r)
+{
+	static GRegex *re;
+	GMatchInfo *m = NULL;
+	const char *ground = NULL;
+
+	*regulation_r = NULL;
+	if (text == NULL)
+		return NULL;
+	if (g_once_init_enter(&re)) {
+		GRegex *r = g_regex_new("(?<![\\d(])(8|9)\\s*\\(\\s*1\\s*\\)\\s*\\(\\s*([a-n])\\s*\\)",
+					G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, NULL);
+
+		g_once_init_leave(&re, r);
+	}
+	if (g_regex_match(re, text, 0, &m)) {
+		g_autofree char *num = g_match_info_fetch(m, 1);
+		g_autofree char *letter = g_match_info_fetch(m, 2);
+		int i = g_ascii_tolower(letter[0]) - 'a';
+		bool y2024 = num[0] == '9';
+
+		ground = y2024 ? reg9_2024[i] : reg8_2006[i];
+		if (!y2024 && i == 0 && strstr(text, "revok") != NULL)
+			ground = "sao_revoked";
+		*regulation_r = g_strdup_printf("%s:%c(1)(%c)", y2024 ? "ENG2024" : "ENG2006",
+						num[0], g_ascii_tolower(letter[0]));
+	}
+	g_match_info_free(m);
+	return ground;
+}
+
 const char *parse_deletion_ground(const char *text)
 {
-	static const struct { const char *ground; const char *const words[16]; } grounds[] = {
-		{ "died", { "died", "deceased", "death", NULL } },
-		{ "permanently_excluded", { "permanently excluded", "permanent exclusion", NULL } },
-		{ "custody", { "custody", "custodial", NULL } },
-		{ "ceased_compulsory_age", { "compulsory school age", NULL } },
-		{ "medical", { "medical", "medically", NULL } },
-		{ "dual_registration_ended", { "dual registration", "dual registered",
-					       "dually registered", NULL } },
-		{ "sao_revoked", { "attendance order revoked", "sao revoked", NULL } },
-		{ "sao_amended", { "attendance order amended", "sao amended", NULL } },
-		{ "nursery_not_continuing", { "nursery", NULL } },
-		{ "home_education", { "home education", "home educated", "home educating",
-				      "educated at home", "ehe", "elective home",
-				      "otherwise than at school", "home schooling",
-				      "home schooled", NULL } },
-		{ "not_returned_from_leave", { "leave of absence", "not returned", "failed to return",
-					       "did not return", "not return", NULL } },
-		{ "absent_20_days", { "20 school days", "20 days", "twenty days",
-				      "twenty school days", "continuous absence",
-				      "20 consecutive", "continuous unauthorised absence", NULL } },
-		{ "registered_elsewhere", { "registered at another school", "registered elsewhere",
-					    "another school", "new school", "transferred",
-					    "transfer", "other school", "on roll elsewhere",
-					    "admitted to", "started at", "registered at", NULL } },
-		{ "moved_away", { "moved away", "moved out of area", "moved out of the area",
-				  "moved abroad", "emigrated", "moved to", "no longer lives",
-				  "no longer living", "left the country", "left the area",
-				  "relocated", "reasonable distance", "moved house", "moved",
-				  "left the uk", NULL } },
-	};
+	const GPtrArray *grounds = parse_dict_grounds();
 	g_autofree char *w = parse_words(text);
 
 	if (w[0] == '\0')
 		return NULL;
-	for (size_t i = 0; i < G_N_ELEMENTS(grounds); i++)
-		if (has_any(w, grounds[i].words))
-			return grounds[i].ground;
+	for (guint i = 0; i < grounds->len; i++) {
+		const struct parse_dict_ground *g = g_ptr_array_index(grounds, i);
+
+		if (has_phrase(w, g->words))
+			return g->ground;
+	}
 	return "other";
 }

@@ -1,32 +1,9 @@
-/* parse_message.c - the entry point: the MIME walk, headers, the kind of
+/* parse_message.c - the entry point: headers, the kind of
  * message and who it came from */
 #include <string.h>
 #include <gmime/gmime.h>
 
 #include "parse/parse_p.h"
-
-struct text_part {
-	GMimePart *part;      /* a reference */
-	bool html;
-};
-
-struct walk {
-	const struct parse_limits *limits;
-	unsigned parts;
-	bool too_big;
-	bool dsn;                 /* a message/delivery-status part */
-	char *bounced_ref;        /* a case tag in a bounced message's headers */
-	char *inner_from, *inner_name; /* the sender of an attached message */
-	GPtrArray *texts;         /* struct text_part * */
-};
-
-static void text_part_free(gpointer p)
-{
-	struct text_part *t = p;
-
-	g_object_unref(t->part);
-	g_free(t);
-}
 
 static void init_gmime(void)
 {
@@ -36,59 +13,6 @@ static void init_gmime(void)
 		g_mime_init();
 		g_once_init_leave(&done, 1);
 	}
-}
-
-/* ---- text ---- */
-
-/* to_utf8 - decoded bytes in CHARSET (NULL: undeclared) -> UTF-8 */
-static char *to_utf8(char *data, size_t len, const char *charset)
-{
-	char *out;
-
-	if (data == NULL || len == 0)
-		return g_strdup("");
-	for (size_t i = 0; i < len; i++)
-		if (data[i] == '\0')
-			data[i] = ' ';
-	if (charset != NULL && g_ascii_strcasecmp(charset, "utf-8") != 0 &&
-	    g_ascii_strcasecmp(charset, "us-ascii") != 0) {
-		const char *name = g_mime_charset_iconv_name(charset);
-
-		out = g_convert(data, (gssize)len, "UTF-8", name != NULL ? name : charset,
-				NULL, NULL, NULL);
-		if (out != NULL && g_utf8_validate(out, -1, NULL))
-			return out;
-		g_free(out);
-	}
-	if (g_utf8_validate(data, (gssize)len, NULL))
-		return g_strndup(data, len);
-	out = g_convert(data, (gssize)len, "UTF-8", "WINDOWS-1252", NULL, NULL, NULL);
-	if (out != NULL && g_utf8_validate(out, -1, NULL))
-		return out;
-	g_free(out);
-	return g_utf8_make_valid(data, (gssize)len);
-}
-
-/* part_text - a part's content, transfer encoding undone, in UTF-8 */
-static char *part_text(GMimePart *part)
-{
-	GMimeDataWrapper *dw = g_mime_part_get_content(part);
-	GMimeStream *mem;
-	GByteArray *bytes;
-	char *text;
-
-	if (dw == NULL)
-		return NULL;
-	mem = g_mime_stream_mem_new();
-	if (g_mime_data_wrapper_write_to_stream(dw, mem) < 0) {
-		g_object_unref(mem);
-		return NULL;
-	}
-	bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
-	text = to_utf8((char *)bytes->data, bytes->len,
-		       g_mime_object_get_content_type_parameter(GMIME_OBJECT(part), "charset"));
-	g_object_unref(mem);
-	return text;
 }
 
 /* header_text - a header value as folded UTF-8, NULL when absent */
@@ -103,119 +27,7 @@ static char *header_text(GMimeObject *obj, const char *name)
 	return parse_fold(valid);
 }
 
-/* ---- the MIME tree ---- */
-
-static void walk_object(struct walk *w, GMimeObject *obj, unsigned depth);
-static void read_from(GMimeMessage *msg, char **addr_r, char **name_r);
-
-/* headers_ref - a case tag in the Subject of text/rfc822-headers */
-static void headers_ref(struct walk *w, GMimePart *part)
-{
-	g_autofree char *text = NULL;
-	g_auto(GStrv) lines = NULL;
-
-	if (w->bounced_ref != NULL || (text = part_text(part)) == NULL)
-		return;
-	lines = g_strsplit(text, "\n", 0);
-	for (char **l = lines; *l != NULL; l++)
-		if (g_ascii_strncasecmp(*l, "subject:", 8) == 0) {
-			w->bounced_ref = parse_case_tag_find(*l);
-			return;
-		}
-}
-
-/* walk_part - a leaf: a text to read, a DSN, the headers of a bounced message */
-static void walk_part(struct walk *w, GMimePart *part)
-{
-	GMimeContentType *ct = g_mime_object_get_content_type(GMIME_OBJECT(part));
-	const char *type = ct != NULL ? g_mime_content_type_get_media_type(ct) : "text";
-	const char *sub = ct != NULL ? g_mime_content_type_get_media_subtype(ct) : "plain";
-
-	if (type == NULL || sub == NULL)
-		return;
-	if (g_ascii_strcasecmp(type, "message") == 0 &&
-	    (g_ascii_strcasecmp(sub, "delivery-status") == 0 ||
-	     g_ascii_strcasecmp(sub, "global-delivery-status") == 0)) {
-		w->dsn = true;
-	} else if (g_ascii_strcasecmp(type, "text") == 0 &&
-		   g_ascii_strcasecmp(sub, "rfc822-headers") == 0) {
-		headers_ref(w, part);
-	} else if (g_ascii_strcasecmp(type, "text") == 0 &&
-		   (g_ascii_strcasecmp(sub, "plain") == 0 || g_ascii_strcasecmp(sub, "html") == 0)) {
-		struct text_part *t = g_new0(struct text_part, 1);
-
-		t->part = g_object_ref(part);
-		t->html = g_ascii_strcasecmp(sub, "html") == 0;
-		g_ptr_array_add(w->texts, t);
-	}
-}
-
-/* walk_object - the MIME tree, counting parts and depth against the limits */
-static void walk_object(struct walk *w, GMimeObject *obj, unsigned depth)
-{
-	if (obj == NULL || w->too_big)
-		return;
-	w->parts++;
-	if ((w->limits->max_parts != 0 && w->parts > w->limits->max_parts) ||
-	    (w->limits->max_mime_depth != 0 && depth > w->limits->max_mime_depth)) {
-		w->too_big = true;
-		return;
-	}
-	if (GMIME_IS_MULTIPART(obj)) {
-		GMimeMultipart *mp = GMIME_MULTIPART(obj);
-		int n = g_mime_multipart_get_count(mp);
-
-		for (int i = 0; i < n && !w->too_big; i++)
-			walk_object(w, g_mime_multipart_get_part(mp, i), depth + 1);
-	} else if (GMIME_IS_MESSAGE_PART(obj)) {
-		GMimeMessage *m = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
-
-		if (m == NULL)
-			return;
-		if (w->bounced_ref == NULL)
-			w->bounced_ref = parse_case_tag_find(g_mime_message_get_subject(m));
-		if (w->inner_from == NULL) {
-			g_free(w->inner_name);
-			read_from(m, &w->inner_from, &w->inner_name);
-		}
-		walk_object(w, g_mime_message_get_mime_part(m), depth + 1);
-	} else if (GMIME_IS_PART(obj)) {
-		walk_part(w, GMIME_PART(obj));
-	}
-}
-
 /* ---- headers ---- */
-
-/* read_from - the first mailbox of From: bare lower-case address and name */
-static void read_from(GMimeMessage *msg, char **addr_r, char **name_r)
-{
-	InternetAddressList *list = g_mime_message_get_from(msg);
-	int n = list != NULL ? internet_address_list_length(list) : 0;
-
-	*addr_r = *name_r = NULL;
-	for (int i = 0; i < n && *addr_r == NULL; i++) {
-		InternetAddress *a = internet_address_list_get_address(list, i);
-
-		if (INTERNET_ADDRESS_IS_GROUP(a)) {
-			InternetAddressList *m = internet_address_group_get_members(
-				INTERNET_ADDRESS_GROUP(a));
-
-			if (m == NULL || internet_address_list_length(m) == 0)
-				continue;
-			a = internet_address_list_get_address(m, 0);
-		}
-		if (INTERNET_ADDRESS_IS_MAILBOX(a)) {
-			const char *addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a));
-			const char *name = internet_address_get_name(a);
-			g_autofree char *va = addr != NULL ? g_utf8_make_valid(addr, -1) : NULL;
-			g_autofree char *vn = name != NULL ? g_utf8_make_valid(name, -1) : NULL;
-			g_autofree char *fa = parse_fold(va);
-
-			*addr_r = fa != NULL ? g_utf8_strdown(fa, -1) : NULL;
-			*name_r = parse_fold(vn);
-		}
-	}
-}
 
 /* read_headers - message id, subject, date, sender */
 static void read_headers(struct parse_record *r, GMimeMessage *msg, char **from_name_r)
@@ -232,11 +44,13 @@ static void read_headers(struct parse_record *r, GMimeMessage *msg, char **from_
 	if (subject != NULL) {
 		g_autofree char *v = g_utf8_make_valid(subject, -1);
 
-		r->message.subject = parse_fold(v);
+		g_autofree char *c1 = parse_c1_fix(v);
+
+		r->message.subject = parse_fold(c1);
 	}
 	if (date != NULL)
 		r->message.date = g_date_time_format(date, "%Y-%m-%dT%H:%M:%S%:z");
-	read_from(msg, &r->message.from, from_name_r);
+	parse_read_from(msg, &r->message.from, from_name_r);
 }
 
 /* ---- kind ---- */
@@ -251,6 +65,23 @@ static bool words_any(const char *w, const char *const *phrases)
 
 		if (strstr(padded, p) != NULL)
 			return true;
+	}
+	return false;
+}
+
+/* words_in - W (parse_words form) holds one of the dictionary's KIND words */
+static bool words_in(const char *w, enum parse_dict_kind kind)
+{
+	const GPtrArray *words = parse_dict_kind_words(kind);
+	g_autofree char *padded = g_strdup_printf(" %s ", w);
+
+	for (guint i = 0; i < words->len; i++) {
+		const char *p = g_ptr_array_index(words, i);
+		const char *hit = strstr(padded, p);
+
+		for (; hit != NULL; hit = strstr(hit + 1, p))
+			if (hit[-1] == ' ' && hit[strlen(p)] == ' ')
+				return true;
 	}
 	return false;
 }
@@ -307,7 +138,7 @@ static bool daemon_sender(const char *from)
 }
 
 /* is_bounce - a delivery status notification */
-static bool is_bounce(GMimeMessage *msg, const struct walk *w, const struct parse_record *r)
+static bool is_bounce(GMimeMessage *msg, const struct parse_walk *w, const struct parse_record *r)
 {
 	GMimeObject *body = g_mime_message_get_mime_part(msg);
 
@@ -319,7 +150,7 @@ static bool is_bounce(GMimeMessage *msg, const struct walk *w, const struct pars
 		    rt != NULL && g_ascii_strcasecmp(rt, "delivery-status") == 0)
 			return true;
 	}
-	return w->dsn || (daemon_sender(r->message.from) && bounce_subject(r->message.subject));
+	return w->is_dsn || (daemon_sender(r->message.from) && bounce_subject(r->message.subject));
 }
 
 /* auto_submitted_value - RFC 3834 Auto-Submitted: 0 absent or "no",
@@ -344,7 +175,7 @@ static int auto_submitted_value(GMimeObject *top)
 /* read_signs - what the headers say: a bounce, an auto-reply, bulk mail.
  * Precedence and Exchange's X-Auto-Response-Suppress count only with
  * another sign; alone they mark the message never to be answered. */
-static void read_signs(GMimeMessage *msg, const struct walk *w, const struct parse_record *r,
+static void read_signs(GMimeMessage *msg, const struct parse_walk *w, const struct parse_record *r,
 		       struct signs *s)
 {
 	GMimeObject *top = GMIME_OBJECT(msg);
@@ -377,35 +208,20 @@ static void read_signs(GMimeMessage *msg, const struct walk *w, const struct par
 /* content_kind - referral, off_roll or on_roll from what the form says */
 static enum parse_kind content_kind(const struct parse_draft *d, const char *subject)
 {
-	static const char *const referral[] = {
-		"referral", "refer", "referring", "referred", NULL,
-	};
-	static const char *const cme[] = {
-		"missing education", "cme", "child missing", "children missing", NULL,
-	};
-	static const char *const off[] = {
-		"leaver", "leavers", "leaving", "deletion", "deletions", "removal from roll",
-		"removed from roll", "removal from the roll", "removed from the roll", "off roll",
-		"taken off roll", "cml", "elective home education", "ehe", "home education",
-		"deregistration", "de registration", "deregistered", "deleted from roll",
-		"removal from school roll", "deletion from roll", NULL,
-	};
-	static const char *const on[] = {
-		"new pupil", "new pupils", "new starter", "new starters", "starter", "starters",
-		"joiner", "joiners", "new admission", "admission notification",
-		"notification of admission", "pupil admission", "admitted", "on roll",
-		"added to roll", "added to the roll", "cmj", "joining", "in year admission", NULL,
-	};
 	const struct parse_record *r = d->record;
 	g_autofree char *about = g_strdup_printf("%s | %s", subject != NULL ? subject : "",
 						 d->title != NULL ? d->title : "");
 	g_autofree char *w = parse_words(about);
 	bool child = d->child_named || d->child_dob || d->child_upn;
-	bool says_off = words_any(w, off), says_on = words_any(w, on);
+	bool says_off = words_in(w, PARSE_DICT_OFF_ROLL), says_on = words_in(w, PARSE_DICT_ON_ROLL);
 
+	if (!child && d->free_child &&
+	    (d->free_postcode != NULL || d->free_age >= 0 || d->free_school != NULL ||
+	     words_in(w, PARSE_DICT_CME) || words_in(w, PARSE_DICT_REFERRAL)))
+		return PARSE_KIND_REFERRAL;   /* a child out of school, in someone's own words */
 	if (!child)
 		return PARSE_KIND_UNKNOWN;
-	if (words_any(w, referral))
+	if (words_in(w, PARSE_DICT_REFERRAL))
 		return PARSE_KIND_REFERRAL;
 	if (says_off && says_on) {
 		int offs = (r->school.date_off_roll != NULL) + (r->deletion.text != NULL) +
@@ -418,33 +234,53 @@ static enum parse_kind content_kind(const struct parse_draft *d, const char *sub
 		return PARSE_KIND_OFF_ROLL;
 	if (says_on)
 		return PARSE_KIND_ON_ROLL;
-	if (words_any(w, cme) || (d->child_named && d->child_dob))
+	if (words_in(w, PARSE_DICT_CME) || (d->child_named && d->child_dob))
 		return PARSE_KIND_REFERRAL;
 	return PARSE_KIND_UNKNOWN;
 }
 
 /* ---- the form ---- */
 
-/* read_form - the text part that gives the most fields, mapped into DRAFT */
-static void read_form(struct parse_draft *best, const struct walk *w, bool reply)
+/* read_one - one part as a form; false when there is nothing to read */
+static bool read_one(struct parse_form *form, const struct parse_text *t, bool reply)
+{
+	switch (t->source) {
+	case PARSE_SRC_TEXT:
+		parse_form_text(form, t->data, reply);
+		return true;
+	case PARSE_SRC_HTML:
+		parse_form_html(form, t->data, t->len, reply);
+		return true;
+	default:
+		return parse_form_attachment(form, t);
+	}
+}
+
+/* read_form - the part that gives the most fields, mapped into BEST; the
+ * message's own text wins a tie with an attachment */
+static void read_form(struct parse_draft *best, const struct parse_walk *w, bool reply)
 {
 	for (guint i = 0; i < w->texts->len; i++) {
-		const struct text_part *t = g_ptr_array_index(w->texts, i);
-		g_autofree char *text = part_text(t->part);
+		const struct parse_text *t = g_ptr_array_index(w->texts, i);
 		struct parse_form form;
 		struct parse_draft d;
+		bool att = t->source > PARSE_SRC_HTML;
 
-		if (text == NULL)
-			continue;
 		parse_form_init(&form);
-		if (t->html)
-			parse_form_html(&form, text, strlen(text), reply);
-		else
-			parse_form_text(&form, text, reply);
+		if (!read_one(&form, t, reply)) {
+			parse_form_clear(&form);
+			continue;
+		}
 		parse_draft_init(&d);
 		parse_fields_map(&d, &form);
+		if (form.more_pupils > 0)
+			parse_issue_add(d.record, "child",
+					"'%s' holds %u more pupil%s: only the first is read",
+					t->name != NULL ? t->name : "the attachment", form.more_pupils,
+					form.more_pupils == 1 ? "" : "s");
 		parse_form_clear(&form);
-		if (d.record->fields_found >= best->record->fields_found) {
+		if (att ? d.record->fields_found > best->record->fields_found
+			: d.record->fields_found >= best->record->fields_found) {
 			parse_draft_clear(best);
 			*best = d;
 		} else {
@@ -461,6 +297,7 @@ static void referrer_finish(struct parse_draft *d, const char *from_name)
 {
 	struct parse_record *r = d->record;
 	const char *role = NULL;
+	bool from_named = false;
 
 	if (r->referrer.name == NULL && r->referrer.email == NULL && r->referrer.phone == NULL &&
 	    r->referrer.organisation == NULL) {
@@ -470,6 +307,7 @@ static void referrer_finish(struct parse_draft *d, const char *from_name)
 		} else {
 			r->referrer.name = g_strdup(from_name);
 			r->referrer.email = g_strdup(r->message.from);
+			from_named = true;
 		}
 	} else if (r->referrer.email == NULL && r->referrer.name != NULL && from_name != NULL &&
 		   g_utf8_collate(r->referrer.name, from_name) == 0) {
@@ -482,6 +320,8 @@ static void referrer_finish(struct parse_draft *d, const char *from_name)
 	if (role == NULL)
 		role = parse_role_from_domain(r->referrer.email != NULL ? r->referrer.email
 									: r->message.from);
+	if (role == NULL && from_named && r->referrer.name != NULL)
+		role = parse_role_from_words(r->referrer.name);   /* "EWO Team", "School Office" */
 	if (role == NULL && d->role_text != NULL)
 		role = "other";
 	r->referrer.role = g_strdup(role);
@@ -544,7 +384,7 @@ static struct parse_record *draft_steal(struct parse_draft *d)
 }
 
 /* build - the record of a message GMime has read */
-static struct parse_record *build(GMimeMessage *msg, const struct walk *w)
+static struct parse_record *build(GMimeMessage *msg, const struct parse_walk *w)
 {
 	struct parse_record *head = parse_record_new();
 	g_autofree char *from_name = NULL, *tag = NULL;
@@ -574,6 +414,8 @@ static struct parse_record *build(GMimeMessage *msg, const struct walk *w)
 		d.record->auto_submitted = true;
 		d.record->case_ref = g_strdup(kind == PARSE_KIND_BOUNCE && w->bounced_ref != NULL
 					      ? w->bounced_ref : tag);
+		if (kind == PARSE_KIND_BOUNCE)
+			parse_bounce_read(d.record, w);
 		return draft_steal(&d);
 	}
 	d.record->case_ref = g_strdup(tag);
@@ -582,23 +424,39 @@ static struct parse_record *build(GMimeMessage *msg, const struct walk *w)
 	return draft_steal(&d);
 }
 
+/* over_limit - the record of a message over a limit: kind unknown, the
+ * headers when they were read, an issue naming the limit */
+static struct parse_record *over_limit(GMimeMessage *msg, const char *problem)
+{
+	struct parse_record *r = parse_record_new();
+	g_autofree char *from_name = NULL;
+
+	if (msg != NULL)
+		read_headers(r, msg, &from_name);
+	r->kind = PARSE_KIND_UNKNOWN;
+	parse_issue_add(r, "message", "%s", problem);
+	return r;
+}
+
 struct parse_record *parse_message(const char *data, size_t len,
 				   const struct parse_limits *limits, GError **error)
 {
 	static const struct parse_limits none;
+	const struct parse_dictionary *old;
 	GMimeStream *stream;
 	GMimeParser *parser;
 	GMimeMessage *msg;
-	struct walk w = { 0 };
-	struct parse_record *r = NULL;
+	struct parse_walk w;
+	struct parse_record *r;
 
 	if (limits == NULL)
 		limits = &none;
 	if (limits->max_message_bytes != 0 && len > limits->max_message_bytes) {
-		g_set_error(error, PARSE_ERROR, PARSE_ERROR_TOO_BIG,
-			    "message of %zu bytes is over the limit of %zu", len,
-			    limits->max_message_bytes);
-		return NULL;
+		g_autofree char *why = g_strdup_printf(
+			"message of %zu bytes is over [limits] max_message_bytes (%zu)", len,
+			limits->max_message_bytes);
+
+		return over_limit(NULL, why);
 	}
 	if (data == NULL || len == 0) {
 		g_set_error(error, PARSE_ERROR, PARSE_ERROR_MIME, "empty message");
@@ -614,18 +472,14 @@ struct parse_record *parse_message(const char *data, size_t len,
 		g_set_error(error, PARSE_ERROR, PARSE_ERROR_MIME, "cannot read the message as MIME");
 		return NULL;
 	}
-	w.limits = limits;
-	w.texts = g_ptr_array_new_with_free_func(text_part_free);
-	walk_object(&w, g_mime_message_get_mime_part(msg), 1);
-	if (w.too_big)
-		g_set_error(error, PARSE_ERROR, PARSE_ERROR_TOO_BIG,
-			    "message has more MIME parts or nesting than the limits allow");
-	else
-		r = build(msg, &w);
-	g_ptr_array_unref(w.texts);
-	g_free(w.bounced_ref);
-	g_free(w.inner_from);
-	g_free(w.inner_name);
+	old = parse_dict_use(limits->dictionary);
+	parse_label_memo(true);
+	parse_walk_init(&w, limits);
+	parse_walk_message(&w, msg);
+	r = w.limit != NULL ? over_limit(msg, w.limit) : build(msg, &w);
+	parse_walk_clear(&w);
+	parse_label_memo(false);
+	parse_dict_use(old);
 	g_object_unref(msg);
 	return r;
 }

@@ -13,32 +13,84 @@ static bool is_fold_space(gunichar c)
 
 char *parse_fold(const char *text)
 {
-	GString *out;
+	size_t n;
+	char *out, *o;
 	bool space = false;
 
 	if (text == NULL)
 		return NULL;
-	out = g_string_sized_new(strlen(text));
+	n = strlen(text);
+	out = o = g_malloc(n + 1);
+	/* ASCII is nearly all of what forms hold: byte by byte, and the
+	 * Unicode reading only for the bytes above 0x7f */
 	for (const char *p = text; *p != '\0';) {
-		gunichar c = g_utf8_get_char_validated(p, -1);
+		unsigned char b = (unsigned char)*p;
+		gunichar c;
+		const char *next;
 
+		if (b < 0x80) {
+			if (b <= ' ' || b == 0x7f) {
+				space = o > out;
+			} else {
+				if (space)
+					*o++ = ' ';
+				space = false;
+				*o++ = (char)b;
+			}
+			p++;
+			continue;
+		}
+		c = g_utf8_get_char_validated(p, -1);
 		if (c == (gunichar)-1 || c == (gunichar)-2) {
 			p++;   /* not UTF-8: the decoder should have fixed it; skip */
 			continue;
 		}
+		next = g_utf8_next_char(p);
 		if (is_fold_space(c)) {
-			space = out->len > 0;
+			space = o > out;
 		} else {
 			if (space)
-				g_string_append_c(out, ' ');
+				*o++ = ' ';
 			space = false;
-			g_string_append_unichar(out, c);
+			memcpy(o, p, (size_t)(next - p));   /* a valid sequence is no longer than its text */
+			o += next - p;
 		}
-		p = g_utf8_next_char(p);
+		p = next;
 	}
-	if (out->len == 0) {
-		g_string_free(out, TRUE);
+	if (o == out) {
+		g_free(out);
 		return NULL;
+	}
+	*o = '\0';
+	return out;
+}
+
+char *parse_c1_fix(const char *text)
+{
+	GString *out;
+
+	if (text == NULL)
+		return NULL;
+	for (const char *p = text; *p != '\0'; p++)
+		if ((unsigned char)p[0] == 0xc2 && (unsigned char)p[1] >= 0x80 &&
+		    (unsigned char)p[1] <= 0x9f)
+			goto fix;
+	return g_strdup(text);
+fix:
+	out = g_string_new(NULL);
+	for (const char *p = text; *p != '\0'; p++) {
+		if ((unsigned char)p[0] == 0xc2 && (unsigned char)p[1] >= 0x80 &&
+		    (unsigned char)p[1] <= 0x9f) {
+			/* U+0080..U+009F: a Windows-1252 byte read as ISO-8859-1 */
+			char byte = p[1];
+			g_autofree char *u = g_convert(&byte, 1, "UTF-8", "WINDOWS-1252", NULL, NULL,
+						       NULL);
+
+			g_string_append(out, u != NULL ? u : " ");
+			p++;
+		} else {
+			g_string_append_c(out, *p);
+		}
 	}
 	return g_string_free(out, FALSE);
 }
@@ -52,11 +104,37 @@ char *parse_fold_lower(const char *text)
 
 char *parse_words(const char *text)
 {
-	g_autofree char *low = parse_fold_lower(text);
-	GString *out = g_string_sized_new(strlen(low));
+	g_autofree char *low = NULL;
+	GString *out;
 	bool space = false;
+	const char *p;
 
-	for (const char *p = low; *p != '\0'; p = g_utf8_next_char(p)) {
+	if (text == NULL)
+		return g_strdup("");
+	for (p = text; *p != '\0' && (unsigned char)*p < 0x80; p++)
+		;
+	if (*p == '\0') {
+		/* ASCII: lower case, letters and digits, in one pass */
+		char *o, *w = o = g_malloc(strlen(text) + 1);
+
+		for (p = text; *p != '\0'; p++) {
+			if (*p == '.' || *p == '\'')
+				continue;
+			if (g_ascii_isalnum(*p)) {
+				if (space && o > w)
+					*o++ = ' ';
+				space = false;
+				*o++ = g_ascii_tolower(*p);
+			} else {
+				space = true;
+			}
+		}
+		*o = '\0';
+		return w;
+	}
+	low = parse_fold_lower(text);
+	out = g_string_sized_new(strlen(low));
+	for (p = low; *p != '\0'; p = g_utf8_next_char(p)) {
 		gunichar c = g_utf8_get_char(p);
 
 		if (c == '.' || c == '\'' || c == 0x2019 || c == 0x2018)
@@ -235,8 +313,10 @@ char *parse_date_read(const char *text, const char **problem_r)
 		return NULL;
 	}
 	if (ydigits == 2) {
-		*problem_r = "two-digit year";
-		return NULL;
+		/* "3.4.15": forms about children of school age and their
+		 * parents; 00-50 is this century, 51-99 the last */
+		y += y <= 50 ? 2000 : 1900;
+		ydigits = 4;
 	}
 	if (ydigits != 4 || y < 1900 || y > 2099) {
 		*problem_r = "year out of range";
@@ -557,7 +637,9 @@ static char *checked_answer(const char *text)
 /* answer_words - parse_words() of the answer a form gives, tick boxes read */
 static char *answer_words(const char *text)
 {
-	g_autofree char *box = text != NULL ? checked_answer(text) : NULL;
+	/* a box is "[", "(" or a symbol from U+25A0..U+27BF (lead byte 0xe2) */
+	g_autofree char *box = text != NULL && strpbrk(text, "[(\xe2") != NULL
+			       ? checked_answer(text) : NULL;
 
 	return parse_words(box != NULL ? box : text);
 }

@@ -14,6 +14,52 @@
 
 #include "parse/parse.h"
 
+/* ---- the MIME walk (parse_mime.c) ---- */
+
+struct _GMimeMessage;
+
+enum parse_source {
+	PARSE_SRC_TEXT, PARSE_SRC_HTML, PARSE_SRC_CSV, PARSE_SRC_JSON, PARSE_SRC_XML,
+	PARSE_SRC_DOCX, PARSE_SRC_PDF,
+};
+
+/* A part to read: UTF-8 text, or the raw decoded bytes of a .docx or PDF. */
+struct parse_text {
+	enum parse_source source;
+	char *data;
+	size_t len;
+	bool attachment;      /* Content-Disposition: attachment */
+	char *name;           /* its file name, or NULL */
+};
+
+struct parse_walk {
+	const struct parse_limits *limits;
+	unsigned parts;
+	size_t decoded;           /* bytes decoded so far */
+	char *limit;              /* the first limit hit, as an issue's problem; NULL */
+	bool is_dsn;              /* a message/delivery-status part */
+	GString *dsn;             /* its text */
+	char *bounced_ref;        /* a case tag in an attached message's subject */
+	char *bounced_id;         /* the Message-ID of an attached message or headers */
+	char *inner_from, *inner_name; /* the sender of an attached message */
+	GPtrArray *texts;         /* struct parse_text * */
+};
+
+void parse_walk_init(struct parse_walk *w, const struct parse_limits *limits);
+void parse_walk_clear(struct parse_walk *w);
+/* parse_walk_message - decode the parts of MSG (a GMimeMessage *) into W */
+void parse_walk_message(struct parse_walk *w, struct _GMimeMessage *msg);
+/* parse_walk_original - note an attached original's Message-ID and case tag */
+void parse_walk_original(struct parse_walk *w, struct _GMimeMessage *msg);
+/* parse_read_from - the first mailbox of From: bare lower-case address and name */
+void parse_read_from(struct _GMimeMessage *msg, char **addr_r, char **name_r);
+
+/* ---- bounces (parse_bounce.c) ---- */
+
+/* parse_bounce_read - recipient, status, action, diagnostic and the original
+ * Message-ID from the report, else from the text of a non-standard bounce */
+void parse_bounce_read(struct parse_record *record, const struct parse_walk *w);
+
 /* ---- record building (parse_record.c) ---- */
 
 struct parse_record *parse_record_new(void);
@@ -34,6 +80,10 @@ struct parse_sibling *parse_sibling_new(void);
 /* parse_fold - trimmed, inner runs of white space (Unicode too) folded to one
  * space; NULL when nothing is left */
 char *parse_fold(const char *text);
+/* parse_c1_fix - TEXT with C1 controls (U+0080..U+009F) read as the
+ * Windows-1252 characters their senders meant: Outlook labels Windows-1252
+ * text ISO-8859-1 ("=96" for an en dash in a subject) */
+char *parse_c1_fix(const char *text);
 /* parse_fold_lower - parse_fold, lower-cased; "" when nothing is left */
 char *parse_fold_lower(const char *text);
 /* parse_words - lower case, letters and digits only, every other run of
@@ -81,6 +131,7 @@ struct parse_item {
 struct parse_form {
 	GPtrArray *items;     /* struct parse_item * */
 	GString *title;       /* <title>, headings: what the form says it is */
+	unsigned more_pupils; /* an export of several pupils: how many were not read */
 };
 
 void parse_form_init(struct parse_form *form);
@@ -98,6 +149,16 @@ void parse_item_add_line(struct parse_item *it, const char *line);
  * quoted original of a reply ("On ... wrote:", "-----Original Message-----");
  * returns whether it stopped there */
 bool parse_form_text(struct parse_form *form, const char *text, bool quoted_stops);
+/* parse_form_attachment - read a CSV, JSON, CTF XML, .docx or PDF form into
+ * FORM; false when T is not one of those or cannot be read */
+bool parse_form_attachment(struct parse_form *form, const struct parse_text *t);
+/* parse_key_label - a machine key as a label ("dateOfBirth" -> "date Of Birth") */
+char *parse_key_label(const char *key);
+/* parse_form_docx - a Word form (parse_docx.c): table rows of label and
+ * value cells, content controls, "Label: value" paragraphs */
+bool parse_form_docx(struct parse_form *form, const char *data, size_t len);
+/* parse_form_pdf - a fillable PDF (parse_pdf.c): AcroForm field names and values */
+bool parse_form_pdf(struct parse_form *form, const char *data, size_t len);
 /* parse_form_html - read table rows, headings and the text between them */
 void parse_form_html(struct parse_form *form, const char *html, size_t len,
 		     bool quoted_stops);
@@ -131,8 +192,43 @@ struct parse_label {
 	bool negative;                /* "whereabouts known": a No means unknown */
 };
 
+/* ---- the field dictionary (parse_dict.c) ---- */
+
+struct parse_dict_label {
+	enum parse_field field;
+	enum parse_section section;
+};
+
+struct parse_dict_prefix {
+	char *words;                 /* parse_words() form */
+	enum parse_section section;
+	char *relationship;          /* "Mother", or NULL */
+};
+
+struct parse_dict_ground {
+	char *words;
+	const char *ground;          /* static FIELDS.md name */
+};
+
+enum parse_dict_kind {
+	PARSE_DICT_REFERRAL, PARSE_DICT_CME, PARSE_DICT_OFF_ROLL, PARSE_DICT_ON_ROLL,
+	PARSE_DICT_KINDS,
+};
+
+/* parse_dict_use - the dictionary the lookups below use on this thread (NULL:
+ * the built-in one) until the next call; returns the one used before */
+const struct parse_dictionary *parse_dict_use(const struct parse_dictionary *dict);
+/* lookups: borrowed from the dictionary in use */
+const struct parse_dict_label *parse_dict_label(const char *words);
+const GPtrArray *parse_dict_prefixes(void);        /* struct parse_dict_prefix * */
+const GPtrArray *parse_dict_kind_words(enum parse_dict_kind kind); /* char * */
+const GPtrArray *parse_dict_grounds(void);         /* struct parse_dict_ground * */
+
 /* parse_label_classify - what the label LABEL (as written) asks for */
 void parse_label_classify(const char *label, struct parse_label *out_r);
+/* parse_label_memo - keep (ON) or drop the answers of parse_label_classify
+ * on this thread; parse_message() keeps them for one message */
+void parse_label_memo(bool on);
 /* parse_heading_classify - the section a heading opens (NONE: not a known
  * heading); *INDEX_R and *REL_R as for struct parse_label */
 enum parse_section parse_heading_classify(const char *heading, int *index_r,
@@ -152,6 +248,10 @@ struct parse_draft {
 	GPtrArray *unsure;         /* factors answered "not sure" (static strings) */
 	bool child_named, child_dob, child_upn;
 	bool fields_school_off, fields_school_on; /* off-roll / on-roll specific fields */
+	/* what prose outside any field says (a member of the public's e-mail) */
+	char *free_postcode, *free_school;
+	int free_age;              /* "about 12", "a 9 year old"; -1 when none */
+	bool free_child;           /* it is about a child out of school */
 };
 
 void parse_draft_init(struct parse_draft *draft);
@@ -162,6 +262,10 @@ void parse_fields_map(struct parse_draft *draft, const struct parse_form *form);
  * school or previous school, start date, postcodes split from addresses,
  * destination country, sen factor, risk notes, deletion */
 void parse_fields_finish(struct parse_draft *draft);
+/* parse_regulation_read - the ground a regulation reference in TEXT names
+ * ("Reg 9(1)(i)", "regulation 8(1)(h)"), static; NULL when none. On a match
+ * *REGULATION_R gets "ENG2024:9(1)(i)" (caller's) */
+const char *parse_regulation_read(const char *text, char **regulation_r);
 /* parse_deletion_ground - the FIELDS.md ground for a reason as written */
 const char *parse_deletion_ground(const char *text);
 /* parse_role_from_words - "school", "health", ... for a role, organisation

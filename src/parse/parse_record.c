@@ -116,6 +116,12 @@ void parse_record_free(struct parse_record *r)
 	g_free(r->destination.start_date);
 	g_free(r->deletion.ground);
 	g_free(r->deletion.text);
+	g_free(r->deletion.regulation);
+	g_free(r->bounce.recipient);
+	g_free(r->bounce.status);
+	g_free(r->bounce.action);
+	g_free(r->bounce.diagnostic);
+	g_free(r->bounce.original_message_id);
 	g_ptr_array_unref(r->risk.factors);
 	g_free(r->risk.notes);
 	g_free(r->referrer.name);

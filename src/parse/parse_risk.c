@@ -233,6 +233,8 @@ static size_t scan_clause(const char *clause, bool label, struct parse_risk_hit 
 			const struct risk_word *rw = &risk_words[r];
 			int neg;
 
+			if (words[i][0] != rw->words[0])
+				continue;   /* the cheap test first */
 			if ((rw->flags & LABEL_ONLY) && !label)
 				continue;
 			if ((rw->flags & TEXT_ONLY) && label)

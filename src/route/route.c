@@ -42,7 +42,29 @@ void route_decision_free(struct route_decision *d)
 	g_free(d->school_la);
 	g_free(d->reason);
 	g_ptr_array_unref(d->notices);
+	if (d->deadlines)
+		g_ptr_array_unref(d->deadlines);
+	g_strfreev(d->stop_events);
+	g_free(d->outcome);
+	g_free(d->detail);
+	if (d->siblings)
+		g_ptr_array_unref(d->siblings);
 	g_free(d);
+}
+
+void route_candidate_free(struct route_candidate *c)
+{
+	if (!c)
+		return;
+	g_free(c->ref);
+	g_free(c->residence_la);
+	g_free(c->forename);
+	g_free(c->middle_names);
+	g_free(c->surname);
+	g_free(c->preferred_name);
+	g_free(c->dob);
+	g_free(c->upn);
+	g_free(c);
 }
 
 static void add_notice(struct route_decision *d, const char *kind, char **to, const char *reason)
@@ -174,22 +196,200 @@ static bool ack_allowed(const struct parse_record *r, const struct route_view *v
 	return true;
 }
 
-/* find_case - strong match only: the same UPN, else the same surname + dob */
-static bool find_case(const struct parse_record *r, const struct route_view *v,
-		      struct route_case *c_r, const char **how_r)
+/* ---- matching (DESIGN.md "Matching") ---- */
+
+/* name_set - keys a forename may be known by: the whole forename, each of
+ * its words, the preferred name and each middle name */
+static GPtrArray *name_set(const char *forename, const char *middle, const char *preferred)
+{
+	GPtrArray *set = g_ptr_array_new_with_free_func(g_free);
+	const char *parts[] = { forename, middle, preferred };
+	for (size_t i = 0; i < G_N_ELEMENTS(parts); i++) {
+		if (!parts[i])
+			continue;
+		if (i != 1)
+			g_ptr_array_add(set, route_name_key(parts[i]));
+		g_auto(GStrv) words = g_strsplit_set(parts[i], " -", -1);
+		for (int w = 0; words[w]; w++)
+			if (*words[w])
+				g_ptr_array_add(set, route_name_key(words[w]));
+	}
+	return set;
+}
+
+static bool set_has(GPtrArray *set, const char *key)
+{
+	for (guint i = 0; key && *key && i < set->len; i++)
+		if (strcmp(g_ptr_array_index(set, i), key) == 0)
+			return true;
+	return false;
+}
+
+/* forenames_match - one child's forename is among the other's names */
+static bool forenames_match(const struct parse_child *r, const struct route_candidate *c)
+{
+	g_autoptr(GPtrArray) rs = name_set(r->forename, r->middle_names, r->preferred_name);
+	g_autoptr(GPtrArray) cs = name_set(c->forename, c->middle_names, c->preferred_name);
+	g_autofree char *rk = route_name_key(r->forename);
+	g_autofree char *ck = route_name_key(c->forename);
+	g_autofree char *rp = route_name_key(r->preferred_name);
+	return set_has(cs, rk) || set_has(rs, ck) || set_has(cs, rp);
+}
+
+/* dob_near - day and month swapped, or one digit different */
+static bool dob_near(const char *a, const char *b)
+{
+	if (!a || !b || strlen(a) != 10 || strlen(b) != 10)
+		return false;
+	if (strncmp(a, b, 4) == 0 && strncmp(a + 5, b + 8, 2) == 0 && strncmp(a + 8, b + 5, 2) == 0)
+		return true;
+	int diff = 0;
+	for (int i = 0; i < 10; i++)
+		diff += a[i] != b[i];
+	return diff == 1;
+}
+
+enum match { MATCH_NONE, MATCH_WEAK, MATCH_STRONG };
+
+/* match_of - how strongly the record's child is the candidate */
+static bool upn_valid(const char *upn)
+{
+	return upn && !g_str_has_prefix(upn, "UN") && !parse_upn_check(upn);
+}
+
+static enum match match_of(const struct parse_child *r, const struct route_candidate *c,
+			   const char **why_r)
+{
+	if (upn_valid(r->upn) && upn_valid(c->upn)) {
+		/* two valid UPNs decide: twins share a surname and a date of birth */
+		*why_r = "upn";
+		return strcmp(r->upn, c->upn) == 0 ? MATCH_STRONG : MATCH_NONE;
+	}
+	g_autofree char *rs = route_name_key(r->surname);
+	g_autofree char *cs = route_name_key(c->surname);
+	bool surname = rs && cs && *rs && strcmp(rs, cs) == 0;
+	bool forename = forenames_match(r, c);
+	bool dob = r->dob && c->dob && strcmp(r->dob, c->dob) == 0;
+	if (surname && forename && dob) {
+		*why_r = "names and date of birth";
+		return MATCH_STRONG;
+	}
+	if (dob && (surname || forename)) {
+		*why_r = surname ? "same date of birth and surname, forename differs"
+				 : "same date of birth and forename, surname differs";
+		return MATCH_WEAK;
+	}
+	if (surname && forename && dob_near(r->dob, c->dob)) {
+		*why_r = "same names, date of birth differs by a digit or day and month swapped";
+		return MATCH_WEAK;
+	}
+	return MATCH_NONE;
+}
+
+struct match_result {
+	enum match how;
+	struct route_case c;        /* strong: the case */
+	char *weak_ref;             /* weak: the other case's reference */
+	const char *why;
+};
+
+/* find_match - strong: same UPN, else names and dob (tolerant); weak: see
+ * match_of. Falls back to the view's exact look-ups when it has no
+ * candidates function. */
+static void find_match(const struct parse_record *r, const struct route_view *v,
+		       struct match_result *m, GPtrArray *keep)
 {
 	const char *upn = r->child.upn;
+	m->how = MATCH_NONE;
 	if (upn && !g_str_has_prefix(upn, "UN") && !parse_upn_check(upn) && v->case_by_upn &&
-	    v->case_by_upn(v->ctx, upn, c_r)) {
-		*how_r = "upn";
-		return true;
+	    v->case_by_upn(v->ctx, upn, &m->c)) {
+		m->how = MATCH_STRONG;
+		m->why = "upn";
+		return;
 	}
-	if (r->child.surname && r->child.dob && v->case_by_name_dob &&
-	    v->case_by_name_dob(v->ctx, r->child.surname, r->child.dob, c_r)) {
-		*how_r = "surname and date of birth";
-		return true;
+	if (!v->candidates) {
+		if (r->child.surname && r->child.dob && v->case_by_name_dob &&
+		    v->case_by_name_dob(v->ctx, r->child.surname, r->child.dob, &m->c)) {
+			m->how = MATCH_STRONG;
+			m->why = "surname and date of birth";
+		}
+		return;
 	}
-	return false;
+	g_autofree char *key = route_name_key(r->child.surname);
+	v->candidates(v->ctx, key, r->child.surname, r->child.dob, keep);
+	for (guint i = 0; i < keep->len && m->how != MATCH_STRONG; i++) {
+		const struct route_candidate *c = g_ptr_array_index(keep, i);
+		const char *why = NULL;
+		enum match how = match_of(&r->child, c, &why);
+		if (how == MATCH_STRONG) {
+			m->how = how;
+			m->why = why;
+			m->c = (struct route_case){ c->id, c->ref, c->risk, c->residence_la };
+		} else if (how == MATCH_WEAK && m->how == MATCH_NONE) {
+			m->how = how;
+			m->why = why;
+			m->weak_ref = c->ref;
+		}
+	}
+}
+
+/* find_siblings - the open cases of the siblings R names: the same date of
+ * birth, the sibling's first name among the child's names and, when the
+ * sibling's name has two words or more, the same surname (its last word, or
+ * all words after the first) */
+static void find_siblings(struct route_decision *d, const struct parse_record *r,
+			  const struct route_view *v)
+{
+	for (guint i = 0; v->candidates && r->siblings && i < r->siblings->len; i++) {
+		const struct parse_sibling *sib = g_ptr_array_index(r->siblings, i);
+		if (!sib->name || !sib->dob)
+			continue;
+		g_autofree char *name = g_strstrip(g_strdup(sib->name));
+		g_auto(GStrv) words = g_strsplit_set(name, " ", -1);
+		guint n = g_strv_length(words);
+		g_autofree char *first = route_name_key(words[0]);
+		g_autofree char *last = n > 1 ? route_name_key(words[n - 1]) : NULL;
+		g_autofree char *rest_text = n > 1 ? g_strjoinv(" ", words + 1) : NULL;
+		g_autofree char *rest = route_name_key(rest_text);   /* "Nuñez Testchild" */
+		g_autoptr(GPtrArray) cands = g_ptr_array_new_with_free_func((GDestroyNotify)route_candidate_free);
+		v->candidates(v->ctx, last ? last : "", words[n ? n - 1 : 0], sib->dob, cands);
+		for (guint k = 0; k < cands->len; k++) {
+			struct route_candidate *c = g_ptr_array_index(cands, k);
+			g_autofree char *cs = route_name_key(c->surname);
+			g_autoptr(GPtrArray) names = name_set(c->forename, c->middle_names, c->preferred_name);
+			if (c->id == d->case_id || g_strcmp0(c->dob, sib->dob) != 0 ||
+			    !set_has(names, first) ||
+			    (last && g_strcmp0(cs, last) != 0 && g_strcmp0(cs, rest) != 0))
+				continue;
+			if (!d->siblings)
+				d->siblings = g_ptr_array_new_with_free_func((GDestroyNotify)route_candidate_free);
+			g_ptr_array_add(d->siblings, g_ptr_array_steal_index(cands, k));
+			break;
+		}
+	}
+}
+
+/* ---- residence ---- */
+
+/* residence_of - the authority of POSTCODE: the ONS directory, else the
+ * config's fallback table by sector ("ME4 4") then district ("ME4") */
+static char *residence_of(const struct route_view *v, const struct route_policy *p,
+			  const char *postcode)
+{
+	if (!postcode)
+		return NULL;
+	const char *la = v->postcode_la ? v->postcode_la(v->ctx, postcode) : NULL;
+	if (la)
+		return g_strdup(la);
+	const char *sp = strchr(postcode, ' ');
+	if (!p->postcode_fallback || !sp || !sp[1])
+		return NULL;
+	g_autofree char *sector = g_strndup(postcode, (gsize)(sp - postcode) + 2);
+	g_autofree char *district = g_strndup(postcode, (gsize)(sp - postcode));
+	la = g_hash_table_lookup(p->postcode_fallback, sector);
+	if (!la)
+		la = g_hash_table_lookup(p->postcode_fallback, district);
+	return g_strdup(la);
 }
 
 static enum route_category category_of(const struct parse_record *r, const char *residence_la)
@@ -198,6 +398,8 @@ static enum route_category category_of(const struct parse_record *r, const char 
 		return ROUTE_CATEGORY_MISSING;
 	if (!residence_la)
 		return ROUTE_CATEGORY_REVIEW;   /* a person must establish where the child lives */
+	if (r->kind == PARSE_KIND_OFF_ROLL)
+		return ROUTE_CATEGORY_POTENTIAL;
 	if (r->address.text || r->address.postcode) {
 		if (!r->school.name || r->school.date_off_roll)
 			return ROUTE_CATEGORY_WITHOUT_PLACE;
@@ -205,45 +407,183 @@ static enum route_category category_of(const struct parse_record *r, const char 
 	return ROUTE_CATEGORY_POTENTIAL;
 }
 
-/* decide_child - a referral or roll notice about a child */
-static void decide_child(struct route_decision *d, const struct parse_record *r,
-			 const struct route_view *v, const struct route_policy *p)
+/* ---- off-roll notices ---- */
+
+enum off_roll { OFF_ROLL_CASE, OFF_ROLL_EHE, OFF_ROLL_RECORD };
+
+static bool state_school(const char *laestab)
 {
-	if (!r->child.surname && !r->child.forename && !r->child.upn) {
-		d->action = ROUTE_ACTION_REVIEW;
-		d->reason = g_strdup("no child's name or UPN could be read");
+	if (!laestab || strlen(laestab) != 7)
+		return false;
+	for (int i = 0; i < 7; i++)
+		if (!g_ascii_isdigit(laestab[i]))
+			return false;
+	return true;
+}
+
+/* off_roll_of - what an off-roll notice means (issue 5 "What each kind does") */
+static enum off_roll off_roll_of(const struct parse_record *r, const char **why_r)
+{
+	static const char *const recorded[] = { "registered_elsewhere", "dual_registration_ended",
+						"nursery_not_continuing", "sao_amended", "sao_revoked",
+						"medical", "custody", "died", "ceased_compulsory_age",
+						NULL };
+	const char *g = r->deletion.ground;
+	const char *dest = r->destination.laestab;
+	if (g_strcmp0(g, "home_education") == 0) {
+		*why_r = "off-roll notice: parent educating at home";
+		return OFF_ROLL_EHE;
+	}
+	if (g_strcmp0(g, "absent_20_days") == 0 || g_strcmp0(g, "not_returned_from_leave") == 0) {
+		*why_r = "off-roll notice: not located after reasonable enquiries";
+		return OFF_ROLL_CASE;
+	}
+	if (g_strcmp0(dest, "XXXXXXX") == 0) {
+		*why_r = "off-roll notice: destination unknown (XXXXXXX)";
+		return OFF_ROLL_CASE;
+	}
+	if (state_school(dest) || (r->destination.school && !r->destination.country &&
+				    g_strcmp0(dest, "MMMMMMM") != 0)) {
+		*why_r = "off-roll notice: known school destination, recorded";
+		return OFF_ROLL_RECORD;
+	}
+	if (g && g_strv_contains(recorded, g) && g_strcmp0(g, "registered_elsewhere") != 0) {
+		*why_r = "off-roll notice: ground needs no CME enquiry, recorded";
+		return OFF_ROLL_RECORD;
+	}
+	*why_r = r->destination.country ? "off-roll notice: moved abroad, enrolment not confirmed"
+		 : g_strcmp0(g, "moved_away") == 0 ? "off-roll notice: moved away, enrolment not confirmed"
+		 : "off-roll notice: no known school destination";
+	return OFF_ROLL_CASE;
+}
+
+/* ---- the decision ---- */
+
+static void add_deadlines(struct route_decision *d, const struct parse_record *r,
+			  const struct route_policy *p, GDateTime *now, bool ehe)
+{
+	if (ehe) {
+		const char *only[] = { "opened_ehe", NULL };
+		route_deadlines_for(p, only, now, d->deadlines);
 		return;
 	}
-	if (r->address.postcode && v->postcode_la) {
-		const char *la = v->postcode_la(v->ctx, r->address.postcode);
-		d->residence_la = g_strdup(la);
+	g_autofree char *k = g_strdup_printf("opened_%s", parse_kind_name(r->kind));
+	g_autofree char *rk = g_strdup_printf("risk_%s", route_risk_name(d->risk));
+	g_autofree char *ck = g_strdup_printf("category_%s", route_category_name(d->category));
+	bool cross = false;
+	for (guint i = 0; i < d->notices->len && !cross; i++)
+		cross = strcmp(((struct route_notice *)g_ptr_array_index(d->notices, i))->kind,
+			       "cross_border_notice") == 0;
+	/* cross_border: the home authority was told, its answer awaited */
+	const char *triggers[] = { "opened", k, rk, ck, cross ? "cross_border" : NULL, NULL };
+	route_deadlines_for(p, triggers, now, d->deadlines);
+}
+
+static guint32 day_of(GDateTime *now)
+{
+	if (!now)
+		return 0;
+	g_autoptr(GDateTime) u = g_date_time_to_utc(now);
+	return route_julian(g_date_time_get_year(u), g_date_time_get_month(u),
+			    g_date_time_get_day_of_month(u));
+}
+
+/* age_out - a new case for a child outside compulsory school age is none:
+ * true when the decision is made (recorded, referrer answered) */
+static bool age_out(struct route_decision *d, const struct parse_record *r,
+		    const struct route_view *v, const struct route_policy *p, GDateTime *now)
+{
+	enum route_age age = route_school_age(r->child.dob, day_of(now));
+	if (age != ROUTE_AGE_UNDER && (age != ROUTE_AGE_OVER || p->over_age == ROUTE_OVER_AGE_CASE))
+		return false;
+	guint32 dob = route_julian_parse(r->child.dob);
+	g_autofree char *when = route_julian_iso(age == ROUTE_AGE_UNDER ? route_csa_start(dob)
+								      : route_csa_end(dob));
+	d->action = ROUTE_ACTION_IGNORE;
+	g_free(d->reason);
+	d->reason = age == ROUTE_AGE_UNDER
+		? g_strdup_printf("below compulsory school age (it starts on %s): recorded, not a CME case", when)
+		: g_strdup_printf("over compulsory school age (it ended on %s): %s", when,
+				  p->over_age == ROUTE_OVER_AGE_NEET ? "passed to the NEET team, not a CME case"
+								      : "recorded, not a CME case");
+	if (age == ROUTE_AGE_OVER && p->over_age == ROUTE_OVER_AGE_NEET)
+		add_notice(d, "neet_notice", p->neet, d->reason);
+	/* the referrer is answered, but told no case was opened */
+	const char *ack_to = NULL;
+	if (r->kind == PARSE_KIND_REFERRAL && ack_allowed(r, v, p, &ack_to)) {
+		char *to[] = { (char *)ack_to, NULL };
+		add_notice(d, "not_cme_notice", to, d->reason);
 	}
-	d->school_la = g_strdup(route_la_of_laestab(p, r->school.laestab));
+	return true;
+}
 
-	g_autofree char *why = NULL;
-	d->risk = route_risk_of(r, p, &why);
-	d->category = category_of(r, d->residence_la);
-
-	struct route_case c = { 0 };
-	const char *how = NULL;
-	if (find_case(r, v, &c, &how)) {
-		d->action = ROUTE_ACTION_UPDATE;
-		d->case_id = c.id;
-		d->case_ref = g_strdup(c.ref);
-		if (c.risk > d->risk)
-			d->risk = c.risk;
-		if (!d->residence_la && c.residence_la)
-			d->residence_la = g_strdup(c.residence_la);
-		d->reason = g_strdup_printf("%s matched open case by %s", parse_kind_name(r->kind), how);
-	} else if (r->kind == PARSE_KIND_ON_ROLL) {
+/* decide_located - an on-roll notice: a strongly matched open case is closed
+ * as located, and the team (and the referrer, when the policy says) told */
+static void decide_located(struct route_decision *d, const struct parse_record *r,
+			   const struct route_view *v, const struct route_policy *p,
+			   const struct match_result *m)
+{
+	if (m->how != MATCH_STRONG) {
 		d->action = ROUTE_ACTION_IGNORE;
 		d->reason = g_strdup("on-roll notice for a child with no open case");
 		return;
-	} else {
-		d->action = ROUTE_ACTION_OPEN;
-		d->reason = g_strdup_printf("new case from %s", parse_kind_name(r->kind));
 	}
+	d->action = ROUTE_ACTION_CLOSE;
+	d->outcome = g_strdup("on_roll");
+	g_free(d->reason);
+	/* the school and start date go to the register, not into mail */
+	d->reason = g_strdup_printf("located: on the roll of the notifying school (matched by %s)",
+				    m->why);
+	d->detail = g_strdup_printf("located: on roll at %s%s%s%s%s (matched by %s)",
+				    r->school.name ? r->school.name : "a school",
+				    r->school.laestab ? " " : "", r->school.laestab ? r->school.laestab : "",
+				    r->school.date_on_roll ? " from " : "",
+				    r->school.date_on_roll ? r->school.date_on_roll : "", m->why);
+	add_notice(d, "case_located", p->team, d->reason);
+	/* DER §7, HAR: the referrer hears that the case is closed */
+	const char *to = p->referrer_on_close && v->case_referrer ? v->case_referrer(v->ctx, m->c.id)
+								   : NULL;
+	if (to && strchr(to, '@') && g_ascii_strcasecmp(to, p->our_address) != 0 &&
+	    (!p->our_from || g_ascii_strcasecmp(to, p->our_from) != 0)) {
+		char *list[] = { (char *)to, NULL };
+		add_notice(d, "case_closed_referrer", list, "the child is on a school roll");
+	}
+}
 
+/* decide_off_roll_other - an off-roll notice that is not a CME enquiry: home
+ * education (EHE team told, tracked), or recorded against the child */
+static void decide_off_roll_other(struct route_decision *d, const struct parse_record *r,
+				  const struct route_policy *p, GDateTime *now,
+				  const struct match_result *m, enum off_roll off, const char *off_why)
+{
+	if (off == OFF_ROLL_EHE) {
+		/* tracked until the EHE team confirms suitable education */
+		if (m->how != MATCH_STRONG) {
+			d->action = ROUTE_ACTION_OPEN;
+			d->reason = g_strdup_printf("new case from %s", off_why);
+			add_deadlines(d, r, p, now, true);
+		}
+		add_notice(d, "ehe_notice", p->ehe_team, off_why);
+		return;
+	}
+	if (m->how != MATCH_STRONG)
+		d->action = ROUTE_ACTION_IGNORE;
+	g_free(d->reason);
+	d->reason = m->how == MATCH_STRONG
+		? g_strdup_printf("%s; filed against the open case (matched by %s), nothing closed",
+				  off_why, m->why)
+		: g_strdup_printf("%s, no CME case", off_why);
+	/* MED §12: Year 11 leavers go to the NEET team when the policy says so */
+	if (g_strcmp0(r->deletion.ground, "ceased_compulsory_age") == 0 &&
+	    p->over_age == ROUTE_OVER_AGE_NEET)
+		add_notice(d, "neet_notice", p->neet, "left school at the end of compulsory school age");
+}
+
+/* case_notices - who hears of a new or updated case: the referrer, the team,
+ * the hub when immediate, the home authority when the child lives elsewhere */
+static void case_notices(struct route_decision *d, const struct parse_record *r,
+			 const struct route_view *v, const struct route_policy *p, const char *why)
+{
 	const char *ack_to = NULL;
 	if (r->kind == PARSE_KIND_REFERRAL && ack_allowed(r, v, p, &ack_to)) {
 		char *to[] = { (char *)ack_to, NULL };
@@ -265,6 +605,81 @@ static void decide_child(struct route_decision *d, const struct parse_record *r,
 	}
 }
 
+/* decide_match - the record is about the matched case (strong), or a person
+ * must decide (weak: review, never merged); false when the decision is made */
+static bool decide_match(struct route_decision *d, const struct parse_record *r,
+			 const struct match_result *m)
+{
+	if (m->how == MATCH_WEAK) {
+		d->action = ROUTE_ACTION_REVIEW;
+		d->category = ROUTE_CATEGORY_REVIEW;
+		d->reason = g_strdup_printf("%s may be about open case %s (%s): a person must decide;"
+					    " compare this message with 'cmegw case show %s'",
+					    parse_kind_name(r->kind), m->weak_ref, m->why, m->weak_ref);
+		return false;
+	}
+	if (m->how == MATCH_STRONG) {
+		d->action = ROUTE_ACTION_UPDATE;
+		d->case_id = m->c.id;
+		d->case_ref = g_strdup(m->c.ref);
+		if (m->c.risk > d->risk)
+			d->risk = m->c.risk;
+		if (!d->residence_la && m->c.residence_la)
+			d->residence_la = g_strdup(m->c.residence_la);
+		d->reason = g_strdup_printf("%s matched open case by %s", parse_kind_name(r->kind), m->why);
+	}
+	return true;
+}
+
+/* decide_child - a referral or roll notice about a child */
+static void decide_child(struct route_decision *d, const struct parse_record *r,
+			 const struct route_view *v, const struct route_policy *p, GDateTime *now)
+{
+	if (!r->child.surname && !r->child.forename && !r->child.upn) {
+		d->action = ROUTE_ACTION_REVIEW;
+		d->reason = g_strdup("no child's name or UPN could be read");
+		return;
+	}
+	enum off_roll off = OFF_ROLL_CASE;
+	const char *off_why = NULL;
+	if (r->kind == PARSE_KIND_OFF_ROLL)
+		off = off_roll_of(r, &off_why);
+	/* a child who moved away lives where the notice says they went */
+	if (r->kind == PARSE_KIND_OFF_ROLL && r->destination.postcode && !r->destination.country)
+		d->residence_la = residence_of(v, p, r->destination.postcode);
+	if (!d->residence_la)
+		d->residence_la = residence_of(v, p, r->address.postcode);
+	d->school_la = g_strdup(route_la_of_laestab(p, r->school.laestab));
+
+	g_autofree char *why = NULL;
+	d->risk = route_risk_of(r, p, &why);
+	d->category = category_of(r, d->residence_la);
+
+	g_autoptr(GPtrArray) cands = g_ptr_array_new_with_free_func((GDestroyNotify)route_candidate_free);
+	struct match_result m = { 0 };
+	find_match(r, v, &m, cands);
+	if (!decide_match(d, r, &m))
+		return;
+	if (r->kind == PARSE_KIND_ON_ROLL) {
+		decide_located(d, r, v, p, &m);
+		return;
+	}
+	if (r->kind == PARSE_KIND_OFF_ROLL && off != OFF_ROLL_CASE) {
+		decide_off_roll_other(d, r, p, now, &m, off, off_why);
+		return;
+	}
+	if (m.how != MATCH_STRONG) {
+		d->action = ROUTE_ACTION_OPEN;
+		d->reason = g_strdup_printf("new case from %s", off_why ? off_why : parse_kind_name(r->kind));
+		if (age_out(d, r, v, p, now))
+			return;
+	}
+	case_notices(d, r, v, p, why);
+	if (d->action == ROUTE_ACTION_OPEN)
+		add_deadlines(d, r, p, now, false);
+	find_siblings(d, r, v);
+}
+
 /* decide_reply - a message about an existing case */
 static void decide_reply(struct route_decision *d, const struct parse_record *r,
 			 const struct route_view *v, const struct route_policy *p)
@@ -282,14 +697,22 @@ static void decide_reply(struct route_decision *d, const struct parse_record *r,
 	d->risk = c.risk;
 	d->residence_la = g_strdup(c.residence_la);
 	d->reason = g_strdup("reply about the case");
+	d->stop_events = g_strsplit("reply", ",", -1);   /* e.g. the parents answered */
 	add_notice(d, "officer_alert", p->team, "reply received about the case");
 }
 
 struct route_decision *route_decide(const struct parse_record *r, const struct route_view *v,
 				    const struct route_policy *p)
 {
+	return route_decide_at(r, v, p, NULL);
+}
+
+struct route_decision *route_decide_at(const struct parse_record *r, const struct route_view *v,
+				       const struct route_policy *p, GDateTime *now)
+{
 	struct route_decision *d = g_new0(struct route_decision, 1);
 	d->notices = g_ptr_array_new_with_free_func(notice_free);
+	d->deadlines = g_ptr_array_new_with_free_func((GDestroyNotify)route_deadline_free);
 	d->category = ROUTE_CATEGORY_POTENTIAL;
 
 	switch (r->kind) {
@@ -304,7 +727,7 @@ struct route_decision *route_decide(const struct parse_record *r, const struct r
 	case PARSE_KIND_REFERRAL:
 	case PARSE_KIND_OFF_ROLL:
 	case PARSE_KIND_ON_ROLL:
-		decide_child(d, r, v, p);
+		decide_child(d, r, v, p, now);
 		break;
 	case PARSE_KIND_UNKNOWN:
 		d->action = ROUTE_ACTION_REVIEW;

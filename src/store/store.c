@@ -46,6 +46,30 @@ static const char *const migrations[] = {
 	"  reminded_at TEXT);"
 	"CREATE TABLE postcodes (postcode TEXT PRIMARY KEY, la TEXT NOT NULL,"
 	"  terminated INTEGER NOT NULL DEFAULT 0);",
+	/* 2 (issue 5): clocks as data, and name keys for tolerant matching */
+	"ALTER TABLE deadlines ADD COLUMN action TEXT;"
+	"ALTER TABLE deadlines ADD COLUMN recipients TEXT;"
+	"ALTER TABLE deadlines ADD COLUMN escalation TEXT;"
+	"ALTER TABLE deadlines ADD COLUMN stop_on TEXT;"
+	"ALTER TABLE deadlines ADD COLUMN created_at TEXT;"
+	"ALTER TABLE deadlines ADD COLUMN stopped_at TEXT;"
+	"ALTER TABLE deadlines ADD COLUMN stop_reason TEXT;"
+	"CREATE INDEX deadlines_case ON deadlines(case_id, state);"
+	"ALTER TABLE children ADD COLUMN name_key TEXT;"
+	"CREATE INDEX children_name_key ON children(name_key);"
+	"CREATE INDEX children_dob ON children(dob);"
+	"UPDATE children SET name_key = surname_key;",
+	/* 3 (issue 6): per-recipient delivery, failures and bounces */
+	"CREATE TABLE outbox_recipients (outbox_id INTEGER NOT NULL REFERENCES outbox(id),"
+	"  address TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'queued',"
+	"  attempts INTEGER NOT NULL DEFAULT 0, started_at TEXT, sent_at TEXT, last_error TEXT,"
+	"  PRIMARY KEY (outbox_id, address));"
+	"INSERT OR IGNORE INTO outbox_recipients(outbox_id, address, status)"
+	"  SELECT o.id, lower(j.value), o.status FROM outbox o, json_each(o.recipients) j;"
+	"ALTER TABLE outbox ADD COLUMN failed_at TEXT;"
+	"ALTER TABLE outbox ADD COLUMN bounced_at TEXT;"
+	"ALTER TABLE outbox ADD COLUMN alerted INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX outbox_message_id ON outbox(message_id);",
 };
 
 int store_schema_version(void)
@@ -344,11 +368,13 @@ static char *next_ref(struct store *s, GDateTime *now, GError **error)
 static bool add_child(struct store *s, const struct parse_child *c, int64_t *id_r, GError **error)
 {
 	sqlite3_stmt *st = store_prep(s, "INSERT INTO children(forename, middle_names, surname, surname_key,"
-				   " preferred_name, dob, sex, upn, ethnicity, eal, fsm, sen)"
-				   " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", error);
+				   " preferred_name, dob, sex, upn, ethnicity, eal, fsm, sen, name_key)"
+				   " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", error);
 	if (!st)
 		return false;
 	g_autofree char *key = c->surname ? g_utf8_casefold(c->surname, -1) : NULL;
+	g_autofree char *name_key = route_name_key(c->surname);
+	store_bind_text(st, 13, name_key);
 	store_bind_text(st, 1, c->forename);
 	store_bind_text(st, 2, c->middle_names);
 	store_bind_text(st, 3, c->surname);
@@ -448,6 +474,163 @@ bool store_case_update(struct store *s, int64_t case_id, const struct parse_reco
 	return store_event_add(s, case_id, message_row, "cmegw", "updated", d->reason, now, error);
 }
 
+bool store_case_close(struct store *s, int64_t case_id, const char *outcome, const char *reason,
+		      int64_t message_row, GDateTime *now, GError **error)
+{
+	sqlite3_stmt *st = store_prep(s, "UPDATE cases SET status = 'closed', closed_at = ?,"
+				   " outcome = ? WHERE id = ?", error);
+	if (!st)
+		return false;
+	g_autofree char *at = store_iso(now);
+	store_bind_text(st, 1, at);
+	store_bind_text(st, 2, outcome);
+	sqlite3_bind_int64(st, 3, case_id);
+	if (!store_step_done(s, st, error, "close case"))
+		return false;
+	g_autofree char *why = g_strdup_printf("case closed (%s)", outcome);
+	return store_deadlines_stop(s, case_id, NULL, why, message_row, now, error) &&
+	       store_event_add(s, case_id, message_row, "cmegw", "closed", reason, now, error);
+}
+
+bool store_case_officer(struct store *s, const char *ref, const char *outcome, const char *event,
+			const char *note, GDateTime *now, GError **error)
+{
+	sqlite3_stmt *st = store_prep(s, "SELECT id FROM cases WHERE ref = ? AND status = 'open'", error);
+	if (!st)
+		return false;
+	store_bind_text(st, 1, ref);
+	int64_t id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (!id) {
+		g_set_error(error, STORE_ERROR, STORE_ERROR_NOT_FOUND, "case '%s' is not an open case", ref);
+		return false;
+	}
+	g_autofree char *detail = g_strdup_printf("%s %s%s%s", outcome ? "closed with outcome" : "event",
+						  outcome ? outcome : event, note ? ": " : "",
+						  note ? note : "");
+	char *events[] = { (char *)event, NULL };
+	g_autofree char *why = g_strdup_printf("officer recorded %s", event ? event : "closure");
+	if (!store_begin(s, error))
+		return false;
+	bool ok = store_event_add(s, id, 0, "officer", outcome ? "closed" : "officer", detail, now, error) &&
+		  (outcome ? store_case_close(s, id, outcome, detail, 0, now, error)
+			   : store_deadlines_stop(s, id, events, why, 0, now, error)) &&
+		  store_commit(s, error);
+	if (!ok)
+		store_rollback(s);
+	return ok;
+}
+
+bool store_case_reopen(struct store *s, const char *ref, const char *note, GDateTime *now,
+		       GError **error)
+{
+	sqlite3_stmt *st = store_prep(s, "SELECT id, outcome FROM cases WHERE ref = ? AND status = 'closed'",
+				      error);
+	if (!st)
+		return false;
+	store_bind_text(st, 1, ref);
+	int64_t id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	g_autofree char *outcome = id ? store_col_text(st, 1) : NULL;
+	sqlite3_finalize(st);
+	if (!id) {
+		g_set_error(error, STORE_ERROR, STORE_ERROR_NOT_FOUND, "case '%s' is not a closed case", ref);
+		return false;
+	}
+	g_autofree char *detail = g_strdup_printf("reopened (was %s)%s%s", outcome ? outcome : "closed",
+						  note ? ": " : "", note ? note : "");
+	if (!store_begin(s, error))
+		return false;
+	st = store_prep(s, "UPDATE cases SET status = 'open', closed_at = NULL, outcome = NULL"
+			" WHERE id = ?", error);
+	if (st)
+		sqlite3_bind_int64(st, 1, id);
+	bool ok = st && store_step_done(s, st, error, "reopen case") &&
+		  store_event_add(s, id, 0, "officer", "reopened", detail, now, error) &&
+		  store_commit(s, error);
+	if (!ok)
+		store_rollback(s);
+	return ok;
+}
+
+bool store_deadlines_add(struct store *s, int64_t case_id, GPtrArray *deadlines, GDateTime *now,
+			 GError **error)
+{
+	g_autofree char *at = store_iso(now);
+	for (guint i = 0; deadlines && i < deadlines->len; i++) {
+		const struct route_deadline *d = g_ptr_array_index(deadlines, i);
+		sqlite3_stmt *st = store_prep(s, "INSERT INTO deadlines(case_id, kind, due, action,"
+					   " recipients, escalation, stop_on, created_at)"
+					   " VALUES (?,?,?,?,?,?,?,?)", error);
+		if (!st)
+			return false;
+		sqlite3_bind_int64(st, 1, case_id);
+		store_bind_text(st, 2, d->kind);
+		store_bind_text(st, 3, d->due);
+		store_bind_text(st, 4, d->action);
+		store_bind_text(st, 5, d->to);
+		store_bind_text(st, 6, d->escalate);
+		store_bind_text(st, 7, d->stop_on);
+		store_bind_text(st, 8, at);
+		if (!store_step_done(s, st, error, "record deadline"))
+			return false;
+		g_autofree char *ev = g_strdup_printf("%s due %s (%s)", d->kind, d->due, d->action);
+		if (!store_event_add(s, case_id, 0, "cmegw", "deadline", ev, now, error))
+			return false;
+	}
+	return true;
+}
+
+/* stops - whether the clock's stop_on list (a,b) holds one of EVENTS */
+static bool stops(const char *stop_on, char **events)
+{
+	if (!events)
+		return true;
+	g_auto(GStrv) on = g_strsplit(stop_on ? stop_on : "", ",", -1);
+	for (int i = 0; events[i]; i++)
+		if (g_strv_contains((const char *const *)on, events[i]))
+			return true;
+	return false;
+}
+
+bool store_deadlines_stop(struct store *s, int64_t case_id, char **events, const char *reason,
+			  int64_t message_row, GDateTime *now, GError **error)
+{
+	sqlite3_stmt *q = store_prep(s, "SELECT id, kind, stop_on FROM deadlines WHERE case_id = ?"
+				  " AND state = 'open' ORDER BY id", error);
+	if (!q)
+		return false;
+	sqlite3_bind_int64(q, 1, case_id);
+	g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(int64_t));
+	g_autoptr(GPtrArray) kinds = g_ptr_array_new_with_free_func(g_free);
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		g_autofree char *on = store_col_text(q, 2);
+		if (!stops(on, events))
+			continue;
+		int64_t id = sqlite3_column_int64(q, 0);
+		g_array_append_val(ids, id);
+		g_ptr_array_add(kinds, store_col_text(q, 1));
+	}
+	sqlite3_finalize(q);
+	g_autofree char *at = store_iso(now);
+	for (guint i = 0; i < ids->len; i++) {
+		sqlite3_stmt *st = store_prep(s, "UPDATE deadlines SET state = ?, stopped_at = ?,"
+					   " stop_reason = ? WHERE id = ?", error);
+		if (!st)
+			return false;
+		store_bind_text(st, 1, events ? "met" : "stopped");
+		store_bind_text(st, 2, at);
+		store_bind_text(st, 3, reason);
+		sqlite3_bind_int64(st, 4, g_array_index(ids, int64_t, i));
+		if (!store_step_done(s, st, error, "stop deadline"))
+			return false;
+		g_autofree char *ev = g_strdup_printf("%s clock stopped: %s",
+						      (const char *)g_ptr_array_index(kinds, i), reason);
+		if (!store_event_add(s, case_id, message_row, "cmegw", "deadline", ev, now, error))
+			return false;
+	}
+	return true;
+}
+
 /* ---- the route view ---- */
 
 static const char *view_postcode_la(void *ctx, const char *postcode)
@@ -524,7 +707,8 @@ static bool view_case_by_ref(void *ctx, const char *ref, struct route_case *c_r)
 static unsigned view_acks_today(void *ctx, const char *address)
 {
 	struct store *s = ctx;
-	sqlite3_stmt *st = store_prep(s, "SELECT count(*) FROM outbox WHERE kind = 'ack_referrer' AND"
+	sqlite3_stmt *st = store_prep(s, "SELECT count(*) FROM outbox WHERE kind IN ('ack_referrer',"
+				   " 'not_cme_notice') AND"
 				   " recipients = json_array(lower(?)) AND substr(created_at, 1, 10) = ?", NULL);
 	if (!st)
 		return 0;
@@ -535,6 +719,68 @@ static unsigned view_acks_today(void *ctx, const char *address)
 	unsigned n = sqlite3_step(st) == SQLITE_ROW ? (unsigned)sqlite3_column_int(st, 0) : 0;
 	sqlite3_finalize(st);
 	return n;
+}
+
+static void view_candidates(void *ctx, const char *name_key, const char *surname,
+			    const char *dob, GPtrArray *out)
+{
+	struct store *s = ctx;
+	sqlite3_stmt *st = store_prep(s, "SELECT c.id, c.ref, c.risk, c.residence_la, ch.forename,"
+				   " ch.middle_names, ch.surname, ch.preferred_name, ch.dob, ch.upn"
+				   " FROM cases c JOIN children ch ON ch.id = c.child_id"
+				   " WHERE c.status = 'open' AND (ch.dob = ?1 OR ch.name_key = ?2 OR"
+				   " ch.surname_key = ?3) ORDER BY c.id LIMIT 200", NULL);
+	if (!st)
+		return;
+	g_autofree char *folded = surname ? g_utf8_casefold(surname, -1) : NULL;
+	store_bind_text(st, 1, dob);
+	store_bind_text(st, 2, name_key);
+	store_bind_text(st, 3, folded);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct route_candidate *c = g_new0(struct route_candidate, 1);
+		g_autofree char *risk = store_col_text(st, 2);
+		c->id = sqlite3_column_int64(st, 0);
+		c->ref = store_col_text(st, 1);
+		c->risk = (enum route_risk)risk_rank(risk);
+		c->residence_la = store_col_text(st, 3);
+		c->forename = store_col_text(st, 4);
+		c->middle_names = store_col_text(st, 5);
+		c->surname = store_col_text(st, 6);
+		c->preferred_name = store_col_text(st, 7);
+		c->dob = store_col_text(st, 8);
+		c->upn = store_col_text(st, 9);
+		g_ptr_array_add(out, c);
+	}
+	sqlite3_finalize(st);
+}
+
+/* view_case_referrer - whom the case's referral was acknowledged to: so the
+ * rules of invariant 7 (never an auto-submitted sender, a bounce, ourselves)
+ * already held; NULL when no acknowledgement was sent */
+static const char *view_case_referrer(void *ctx, int64_t case_id)
+{
+	struct store *s = ctx;
+	g_clear_pointer(&s->scratch, g_free);
+	sqlite3_stmt *st = store_prep(s, "SELECT json_extract(recipients, '$[0]') FROM outbox WHERE"
+				   " case_id = ? AND kind = 'ack_referrer' ORDER BY id LIMIT 1", NULL);
+	if (!st)
+		return NULL;
+	sqlite3_bind_int64(st, 1, case_id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		s->scratch = store_col_text(st, 0);
+	sqlite3_finalize(st);
+	return s->scratch;
+}
+
+static bool view_case_by_sent_message(void *ctx, const char *message_id, struct route_case *c_r)
+{
+	struct store *s = ctx;
+	sqlite3_stmt *st = store_prep(s, CASE_COLS " JOIN outbox o ON o.case_id = c.id"
+				   " WHERE o.message_id = ? ORDER BY o.id LIMIT 1", NULL);
+	if (!st)
+		return false;
+	store_bind_text(st, 1, message_id);
+	return case_from(s, st, c_r);
 }
 
 void store_route_view(struct store *s, GDateTime *now, struct route_view *v)
@@ -548,6 +794,9 @@ void store_route_view(struct store *s, GDateTime *now, struct route_view *v)
 	v->case_by_name_dob = view_case_by_name_dob;
 	v->case_by_ref = view_case_by_ref;
 	v->acks_today = view_acks_today;
+	v->candidates = view_candidates;
+	v->case_by_sent_message = view_case_by_sent_message;
+	v->case_referrer = view_case_referrer;
 }
 
 /* ---- postcodes ---- */

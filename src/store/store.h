@@ -91,6 +91,34 @@ bool store_case_update(struct store *store, int64_t case_id, const struct parse_
 		       const struct route_decision *decision, int64_t message_row,
 		       GDateTime *now, GError **error);
 
+/* store_case_close - close case CASE_ID with OUTCOME ("on_roll"), stopping
+ * its open clocks; a "closed" event with REASON */
+bool store_case_close(struct store *store, int64_t case_id, const char *outcome,
+		      const char *reason, int64_t message_row, GDateTime *now, GError **error);
+
+/* store_case_officer - an officer's action on case REF, in one transaction:
+ * OUTCOME set: close it with that outcome (clocks stopped); else EVENT
+ * (e.g. "visit"): stop the clocks waiting for it. NOTE goes in the audit
+ * trail. STORE_ERROR_NOT_FOUND when there is no such open case. */
+bool store_case_officer(struct store *store, const char *ref, const char *outcome,
+			const char *event, const char *note, GDateTime *now, GError **error);
+
+/* store_case_reopen - an officer reopens closed case REF (outcome cleared;
+ * the clocks stay as they were), with NOTE in the audit trail, in one
+ * transaction. STORE_ERROR_NOT_FOUND when there is no such closed case. */
+bool store_case_reopen(struct store *store, const char *ref, const char *note, GDateTime *now,
+		       GError **error);
+
+/* store_deadlines_add - the clocks (struct route_deadline *) a new case starts */
+bool store_deadlines_add(struct store *store, int64_t case_id, GPtrArray *deadlines,
+			 GDateTime *now, GError **error);
+
+/* store_deadlines_stop - stop the open clocks of CASE_ID whose stop_on names
+ * one of EVENTS (state "met"), or every open clock when EVENTS is NULL
+ * (state "stopped"); REASON is recorded with each and in the audit trail */
+bool store_deadlines_stop(struct store *store, int64_t case_id, char **events,
+			  const char *reason, int64_t message_row, GDateTime *now, GError **error);
+
 bool store_event_add(struct store *store, int64_t case_id, int64_t message_row,
 		     const char *actor, const char *kind, const char *detail, GDateTime *now,
 		     GError **error);
@@ -107,6 +135,8 @@ struct store_outbox_item {
 	char *message_id;
 	GBytes *raw;
 	int attempts;
+	char **pending;      /* recipients not yet sent or failed (issue 6) */
+	char *created_at;
 };
 void store_outbox_item_free(struct store_outbox_item *item);
 
@@ -127,6 +157,70 @@ GPtrArray *store_outbox_due(struct store *store, GDateTime *now, GError **error)
 bool store_outbox_sent(struct store *store, int64_t id, GDateTime *now, GError **error);
 bool store_outbox_failed(struct store *store, int64_t id, const char *error_text,
 			 bool permanent, int max_attempts, GDateTime *now, GError **error);
+
+/* ---- outbox: per-recipient delivery, failures, bounces (issue 6, notify) ----
+ *
+ * Each notification has one outbox_recipients row per address. The worker
+ * counts a round (store_outbox_round), records each attempt before the send
+ * (store_outbox_attempt: the recipient is 'sending'), then its result; a
+ * recipient still 'sending' when a later run looks is one whose run was
+ * interrupted after the send may have happened: store_outbox_interrupted
+ * fails it rather than send it twice. store_outbox_settle then sets the
+ * row: sent when every recipient is, failed when none is left to try and
+ * one failed, else queued with the next try backed off (1, 2, 4 ... 60
+ * minutes) until MAX_ATTEMPTS rounds or HORIZON_MINUTES after queueing. */
+enum store_rcpt_result { STORE_RCPT_SENT, STORE_RCPT_TRANSIENT, STORE_RCPT_PERMANENT };
+struct store_settle {
+	int max_attempts, horizon_minutes;
+	bool may_give_up;    /* false: the failure was ours (TLS, login), not the row's */
+};
+bool store_outbox_round(struct store *store, int64_t id, GDateTime *now, GError **error);
+/* store_outbox_attempt - ADDRESS of ID is being sent now (committed before
+ * the send); *claimed_r false when it was not queued (another run has it) */
+bool store_outbox_attempt(struct store *store, int64_t id, const char *address, GDateTime *now,
+			  bool *claimed_r, GError **error);
+bool store_outbox_rcpt_result(struct store *store, int64_t id, const char *address,
+			      enum store_rcpt_result result, const char *error_text,
+			      GDateTime *now, GError **error);
+/* store_outbox_settle - *status_r: "queued", "sent" or "failed" (static) */
+bool store_outbox_settle(struct store *store, int64_t id, const struct store_settle *how,
+			 GDateTime *now, const char **status_r, GError **error);
+/* store_outbox_interrupted - fail the recipients left 'sending' before
+ * STALE_BEFORE; the ids of their rows (to settle), caller owns the array */
+GArray *store_outbox_interrupted(struct store *store, GDateTime *stale_before, GError **error);
+
+struct store_outbox_row {
+	int64_t id, case_id;
+	char *kind, *case_ref, *subject, *status, *last_error, *created_at;
+	char **to;
+	char *failed_to;     /* failed or bounced recipients, ", "-joined, or NULL */
+	bool alerted;        /* the team was told it failed */
+};
+bool store_outbox_row(struct store *store, int64_t id, struct store_outbox_row *row_r,
+		      GError **error);
+void store_outbox_row_clear(struct store_outbox_row *row);
+bool store_outbox_mark_alerted(struct store *store, int64_t id, GError **error);
+/* store_outbox_by_message_id - the notification we sent as MESSAGE_ID (no <>) */
+bool store_outbox_by_message_id(struct store *store, const char *message_id, int64_t *id_r);
+/* store_outbox_bounced - RECIPIENT (every one when NULL or not one of the
+ * row's) bounced; the row is failed with REASON */
+bool store_outbox_bounced(struct store *store, int64_t id, const char *recipient,
+			  const char *reason, GDateTime *now, GError **error);
+
+/* ---- digests and reminders (issue 6, notify; store_digest.c) ----
+ * Each returns a JSON object owned by the caller; times ISO 8601 UTC text. */
+/* store_digest_json - the officers' digest between SINCE and NOW: arrays
+ * new_cases, review_items, deadlines_due (today), deadlines_overdue,
+ * long_open (open for REVIEW_DAYS or more), notifications_failed; numbers
+ * open_cases, messages_received, notifications_sent */
+JsonNode *store_digest_json(struct store *store, GDateTime *since, GDateTime *now,
+			    int review_days, GError **error);
+/* store_new_cases_json - {"referrals": [...]}: cases opened from SINCE to UNTIL */
+JsonNode *store_new_cases_json(struct store *store, GDateTime *since, GDateTime *until,
+			       GError **error);
+/* store_deadlines_open_json - {"deadlines": [...]}: every open deadline with its case */
+JsonNode *store_deadlines_open_json(struct store *store, GError **error);
+bool store_deadline_reminded(struct store *store, int64_t id, GDateTime *now, GError **error);
 
 /* ---- postcodes ---- */
 bool store_postcode_put(struct store *store, const char *postcode, const char *la,

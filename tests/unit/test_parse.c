@@ -48,8 +48,10 @@ static const struct { const char *in, *want, *problem; } date_rows[] = {
 	{ "31/02/2015", NULL, "no such date" },
 	{ "32/01/2015", NULL, "no such date" },
 	{ "03/13/2015", NULL, "no such date" },       /* month first is not read */
-	{ "03/04/15", NULL, "two-digit year" },
-	{ "3 April 15", NULL, "two-digit year" },
+	{ "03/04/15", "2015-04-03", NULL },
+	{ "3 April 15", "2015-04-03", NULL },
+	{ "3.4.15", "2015-04-03", NULL },
+	{ "1/2/85", "1985-02-01", NULL },
 	{ "03/04/1815", NULL, "year out of range" },
 	{ "April 2015", NULL, "not a date" },
 	{ "unknown", NULL, "not a date" },
@@ -1117,7 +1119,9 @@ static void test_json_shape(void **state)
 						NULL };
 	static const char *const pair_ap[] = { "text", "postcode", NULL };
 	static const char *const pair_nl[] = { "name", "laestab", NULL };
-	static const char *const pair_gt[] = { "ground", "text", NULL };
+	static const char *const pair_gt[] = { "ground", "text", "regulation", NULL };
+	static const char *const bounce[] = { "recipient", "status", "action", "diagnostic",
+					      "original_message_id", NULL };
 	static const char *const pair_fn[] = { "factors", "notes", NULL };
 	static const char *const issue[] = { "field", "problem", NULL };
 	struct parse_record *r = parse_record_new();
@@ -1138,6 +1142,7 @@ static void test_json_shape(void **state)
 	check_keys(json_object_get_object_member(o, "previous_school"), "previous_school", pair_nl);
 	check_keys(json_object_get_object_member(o, "destination"), "destination", dest);
 	check_keys(json_object_get_object_member(o, "deletion"), "deletion", pair_gt);
+	assert_false(json_object_has_member(o, "bounce"));   /* only on bounces */
 	check_keys(json_object_get_object_member(o, "risk"), "risk", pair_fn);
 	check_keys(json_object_get_object_member(o, "referrer"), "referrer", referrer);
 	check_keys(json_array_get_object_element(json_object_get_array_member(o, "carers"), 0),
@@ -1150,6 +1155,11 @@ static void test_json_shape(void **state)
 	assert_int_equal(json_array_get_length(json_object_get_array_member(o, "siblings")), 0);
 	assert_int_equal(json_array_get_length(json_object_get_array_member(
 		json_object_get_object_member(o, "risk"), "factors")), 0);
+	json_node_unref(root);
+	r->kind = PARSE_KIND_BOUNCE;
+	root = parse_record_to_json(r);
+	o = json_node_get_object(root);
+	check_keys(json_object_get_object_member(o, "bounce"), "bounce", bounce);
 	json_node_unref(root);
 	parse_record_free(r);
 }
@@ -1189,6 +1199,192 @@ static void test_kind_names(void **state)
 	assert_string_equal(parse_kind_name((enum parse_kind)99), "unknown");
 }
 
+/* ---- the field dictionary ---- */
+
+static char *read_text(const char *path, gsize *len_r)
+{
+	char *text = NULL;
+	GError *error = NULL;
+
+	if (!g_file_get_contents(path, &text, len_r, &error))
+		fail_msg("%s: %s", path, error->message);
+	return text;
+}
+
+/* test_dictionary_file - the shipped data/fields.conf is what the built-in
+ * copy holds, and an authority's extra line takes effect */
+static void test_dictionary_file(void **state)
+{
+	static const char msg[] =
+		"From: office@example.org\nSubject: CME referral\n\n"
+		"Kid's moniker: Amy\nFamily name: Smith\nD.O.B: 03/04/2015\n";
+	gsize len;
+	g_autofree char *text = read_text(CMEGW_SRCDIR "/data/fields.conf", &len);
+	g_autofree char *more = NULL;
+	GError *error = NULL;
+	struct parse_dictionary *shipped = parse_dictionary_new(text, len, &error);
+	struct parse_dictionary *local;
+	struct parse_limits limits = { 0 };
+	struct parse_record *r;
+
+	assert_non_null(shipped);
+	assert_int_equal(parse_dictionary_size(shipped),
+			 parse_dictionary_size(parse_dictionary_default()));
+	assert_true(parse_dictionary_size(shipped) > 300);
+	/* the shipped words: a label it does not know stays unread */
+	limits.dictionary = shipped;
+	r = parse_message(msg, strlen(msg), &limits, NULL);
+	assert_null(r->child.forename);
+	assert_string_equal(r->child.surname, "Smith");
+	assert_string_equal(r->child.dob, "2015-04-03");
+	parse_record_free(r);
+	/* the authority adds its form's label */
+	more = g_strconcat(text, "\n[labels]\nKid's moniker = forename\n", NULL);
+	local = parse_dictionary_new(more, strlen(more), &error);
+	assert_non_null(local);
+	limits.dictionary = local;
+	r = parse_message(msg, strlen(msg), &limits, NULL);
+	assert_string_equal(r->child.forename, "Amy");
+	parse_record_free(r);
+	parse_dictionary_free(local);
+	parse_dictionary_free(shipped);
+}
+
+static const struct { const char *text, *error; } dict_bad_rows[] = {
+	{ "[labels]\nFirst name = forname\n", "line 2: unknown field or section 'forname'" },
+	{ "[labels]\nFirst name\n", "line 2: 'First name' is not WORDS = MEANING" },
+	{ "First name = forename\n", "line 1: 'First name = forename' comes before any [section]" },
+	{ "[label]\n", "line 1: unknown section [label]" },
+	{ "[labels]\nSchool = school @skool\n", "line 2: unknown field or section '@skool'" },
+	{ "[labels]\nx = forename\n[kinds]\nLeaver = offroll\n", "line 4: unknown kind 'offroll'" },
+	{ "[labels]\nx = forename\n[grounds]\nmoved = moved\n", "line 4: unknown deletion ground 'moved'" },
+	{ "[prefixes]\nMum's = mother\n", "line 2: unknown section 'mother'" },
+	{ "# nothing\n", "no [labels]" },
+};
+
+static void test_dictionary_errors(void **state)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(dict_bad_rows); i++) {
+		GError *error = NULL;
+		struct parse_dictionary *d = parse_dictionary_new(dict_bad_rows[i].text,
+								  strlen(dict_bad_rows[i].text), &error);
+
+		if (d != NULL)
+			fail_msg("dictionary row %zu: read, want '%s'", i, dict_bad_rows[i].error);
+		assert_int_equal(error->code, PARSE_ERROR_DICTIONARY);
+		check_str("dictionary", i, dict_bad_rows[i].text, error->message,
+			  dict_bad_rows[i].error);
+		g_error_free(error);
+	}
+}
+
+/* ---- regulation letters ---- */
+
+static const struct { const char *text, *ground, *regulation; } reg_rows[] = {
+	{ "Regulation 9(1)(i) - 20 days", "absent_20_days", "ENG2024:9(1)(i)" },
+	{ "reg 9(1)(a)", "registered_elsewhere", "ENG2024:9(1)(a)" },
+	{ "9 (1) (f) EHE", "home_education", "ENG2024:9(1)(f)" },
+	{ "9(1)(l)", "died", "ENG2024:9(1)(l)" },
+	{ "9(1)(n)", "permanently_excluded", "ENG2024:9(1)(n)" },
+	{ "Regulation 8(1)(h)", "absent_20_days", "ENG2006:8(1)(h)" },
+	{ "8(1)(d) home education", "home_education", "ENG2006:8(1)(d)" },
+	{ "8(1)(a) SAO revoked", "sao_revoked", "ENG2006:8(1)(a)" },
+	{ "8(1)(a)", "sao_amended", "ENG2006:8(1)(a)" },
+	{ "8(1)(n)", "nursery_not_continuing", "ENG2006:8(1)(n)" },
+	{ "8(1)(l)", "other", "ENG2006:8(1)(l)" },
+	{ "Regulation 9(1)(z)", NULL, NULL },      /* no such letter */
+	{ "section 19(1)(i)", NULL, NULL },        /* not regulation 8 or 9 */
+	{ "moved abroad", NULL, NULL },
+};
+
+static void test_regulations(void **state)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(reg_rows); i++) {
+		char *reg = NULL;
+		const char *g = parse_regulation_read(reg_rows[i].text, &reg);
+
+		check_str("regulation ground", i, reg_rows[i].text, g, reg_rows[i].ground);
+		check_str("regulation", i, reg_rows[i].text, reg, reg_rows[i].regulation);
+		g_free(reg);
+	}
+}
+
+/* ---- shapes: one message per row, the fields each shape must give ---- */
+
+static const struct { const char *msg, *forename, *surname, *dob; } shape_rows[] = {
+	/* Microsoft Forms: bold questions, answers in the next paragraph */
+	{ "From: f@example.org\nSubject: CME referral\nContent-Type: text/html\n\n"
+	  "<p><strong>First name</strong></p><p>Amy</p><p><strong>Surname</strong></p>"
+	  "<p>Smith</p><p><strong>Date of birth</strong></p><p>3.4.15</p>",
+	  "Amy", "Smith", "2015-04-03" },
+	/* a bold heading over Label: value lines is a heading, not a question */
+	{ "From: f@example.org\nSubject: CME referral\nContent-Type: text/html\n\n"
+	  "<p><b>Child details</b></p><p>First name: Amy</p><p>Surname: Smith</p>",
+	  "Amy", "Smith", NULL },
+	/* a definition list */
+	{ "From: f@example.org\nSubject: CME referral\nContent-Type: text/html\n\n"
+	  "<dl><dt>Forename</dt><dd>Amy</dd><dt>Surname</dt><dd>Smith</dd></dl>",
+	  "Amy", "Smith", NULL },
+	/* labels and values on separate lines */
+	{ "From: f@example.org\nSubject: CME referral\n\nForename\nAmy\n\nSurname\nSmith\n\n"
+	  "Date of birth\n3rd April 2015\n", "Amy", "Smith", "2015-04-03" },
+	/* a JSON attachment */
+	{ "From: f@example.org\nSubject: CME referral\nContent-Type: multipart/mixed; boundary=b\n\n"
+	  "--b\nContent-Type: text/plain\n\nattached\n--b\nContent-Type: application/json\n\n"
+	  "{\"child\": {\"first_name\": \"Amy\", \"lastName\": \"Smith\"}}\n--b--\n",
+	  "Amy", "Smith", NULL },
+	/* a CSV attachment: header row and a row */
+	{ "From: f@example.org\nSubject: CME referral\nContent-Type: multipart/mixed; boundary=b\n\n"
+	  "--b\nContent-Type: text/csv; name=x.csv\n\nForename,Surname,DOB\r\n\"Amy\",Smith,2015-04-03\r\n"
+	  "--b--\n", "Amy", "Smith", "2015-04-03" },
+};
+
+static void test_shapes(void **state)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(shape_rows); i++) {
+		struct parse_record *r = parse_message(shape_rows[i].msg, strlen(shape_rows[i].msg),
+						       NULL, NULL);
+
+		assert_non_null(r);
+		check_str("shape forename", i, "", r->child.forename, shape_rows[i].forename);
+		check_str("shape surname", i, "", r->child.surname, shape_rows[i].surname);
+		check_str("shape dob", i, "", r->child.dob, shape_rows[i].dob);
+		parse_record_free(r);
+	}
+}
+
+/* ---- bounces ---- */
+
+static const struct { const char *msg, *rcpt, *status, *id, *ref; } bounce_rows[] = {
+	{ "From: MAILER-DAEMON@mx.example.net\nSubject: Undelivered Mail Returned to Sender\n"
+	  "Content-Type: multipart/report; report-type=delivery-status; boundary=b\n\n"
+	  "--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx\n\n"
+	  "Final-Recipient: rfc822; a@example.org\nAction: delayed\nStatus: 4.4.1\n\n"
+	  "Final-Recipient: rfc822; b@example.org\nAction: failed\nStatus: 5.1.1\n\n"
+	  "--b\nContent-Type: message/rfc822\n\nMessage-ID: <ours.1@example.org>\n"
+	  "Subject: [CME-2026-000001] x\n\nbody\n--b--\n",
+	  "b@example.org", "5.1.1", "ours.1@example.org", "CME-2026-000001" },
+	{ "From: postmaster@example.net\nSubject: Delivery failure\n\n"
+	  "Your message to c@example.org couldn't be delivered. 550 5.4.1 denied\n"
+	  "Message-ID: <ours.2@example.org>\n",
+	  "c@example.org", "5.4.1", "ours.2@example.org", NULL },
+};
+
+static void test_bounces(void **state)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(bounce_rows); i++) {
+		struct parse_record *r = parse_message(bounce_rows[i].msg, strlen(bounce_rows[i].msg),
+						       NULL, NULL);
+
+		assert_int_equal(r->kind, PARSE_KIND_BOUNCE);
+		check_str("bounce recipient", i, "", r->bounce.recipient, bounce_rows[i].rcpt);
+		check_str("bounce status", i, "", r->bounce.status, bounce_rows[i].status);
+		check_str("bounce id", i, "", r->bounce.original_message_id, bounce_rows[i].id);
+		check_str("bounce ref", i, "", r->case_ref, bounce_rows[i].ref);
+		parse_record_free(r);
+	}
+}
+
 /* ---- limits and hostile input ---- */
 
 static void expect_error(const char *msg, size_t len, const struct parse_limits *limits,
@@ -1204,6 +1400,23 @@ static void expect_error(const char *msg, size_t len, const struct parse_limits 
 	g_error_free(error);
 }
 
+/* expect_limit - a message over a limit is kind unknown with an issue
+ * naming the limit, never NULL */
+static void expect_limit(const char *msg, const struct parse_limits *limits, const char *name)
+{
+	struct parse_record *r = parse_message(msg, strlen(msg), limits, NULL);
+	const struct parse_issue *is;
+
+	assert_non_null(r);
+	assert_int_equal(r->kind, PARSE_KIND_UNKNOWN);
+	assert_int_equal(r->issues->len, 1);
+	is = g_ptr_array_index(r->issues, 0);
+	assert_string_equal(is->field, "message");
+	if (strstr(is->problem, name) == NULL)
+		fail_msg("issue '%s' does not name %s", is->problem, name);
+	parse_record_free(r);
+}
+
 static void test_limits(void **state)
 {
 	static const char nested[] =
@@ -1215,11 +1428,15 @@ static void test_limits(void **state)
 	struct parse_limits parts = { .max_parts = 3 };
 	struct parse_limits roomy = { .max_message_bytes = 4096, .max_mime_depth = 3,
 				      .max_parts = 4 };
+	struct parse_limits att = { .max_attachment_bytes = 4 };
+	struct parse_limits decoded = { .max_decoded_bytes = 6 };
 	struct parse_record *r;
 
-	expect_error(nested, strlen(nested), &size, PARSE_ERROR_TOO_BIG);
-	expect_error(nested, strlen(nested), &depth, PARSE_ERROR_TOO_BIG);
-	expect_error(nested, strlen(nested), &parts, PARSE_ERROR_TOO_BIG);
+	expect_limit(nested, &size, "max_message_bytes");
+	expect_limit(nested, &depth, "max_mime_depth");
+	expect_limit(nested, &parts, "max_parts");
+	expect_limit(nested, &att, "max_attachment_bytes");
+	expect_limit(nested, &decoded, "max_decoded_bytes");
 	expect_error("", 0, NULL, PARSE_ERROR_MIME);
 	expect_error(NULL, 0, NULL, PARSE_ERROR_MIME);
 	r = parse_message(nested, strlen(nested), &roomy, NULL);
@@ -1323,6 +1540,11 @@ int main(void)
 		cmocka_unit_test(test_json_shape),
 		cmocka_unit_test(test_factor_list),
 		cmocka_unit_test(test_kind_names),
+		cmocka_unit_test(test_dictionary_file),
+		cmocka_unit_test(test_dictionary_errors),
+		cmocka_unit_test(test_regulations),
+		cmocka_unit_test(test_shapes),
+		cmocka_unit_test(test_bounces),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_hostile),
 	};

@@ -1,0 +1,128 @@
+/* bench_parse.c - `make bench-parse`: messages/s and MB/s of parse_message()
+ * over the corpus, beside a bare GMime parse of the same bytes (construct
+ * the message, visit every part, decode its content). The two run in
+ * alternation, ROUNDS times; the medians and their ratio are printed. */
+#include <stdio.h>
+#include <string.h>
+#include <gmime/gmime.h>
+
+#include "parse/parse.h"
+
+#define ROUNDS 7
+#define MIN_SECONDS 0.3
+
+struct corpus {
+	GPtrArray *data;   /* GBytes * */
+	size_t bytes;
+};
+
+static void load(struct corpus *c, const char *dir)
+{
+	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	const char *name;
+
+	c->data = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+	c->bytes = 0;
+	while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
+		g_autofree char *path = g_build_filename(dir, name, NULL);
+		char *text;
+		gsize len;
+
+		if (!g_str_has_suffix(name, ".eml") || !g_file_get_contents(path, &text, &len, NULL))
+			continue;
+		g_ptr_array_add(c->data, g_bytes_new_take(text, len));
+		c->bytes += len;
+	}
+}
+
+/* decode_part - what any reader of a message has to do: undo the transfer
+ * encoding of each leaf */
+static void decode_part(GMimeObject *parent, GMimeObject *part, gpointer data)
+{
+	GMimeDataWrapper *dw;
+	GMimeStream *null;
+
+	if (!GMIME_IS_PART(part) || (dw = g_mime_part_get_content(GMIME_PART(part))) == NULL)
+		return;
+	null = g_mime_stream_null_new();
+	g_mime_data_wrapper_write_to_stream(dw, null);
+	g_object_unref(null);
+}
+
+static void bare(GBytes *b)
+{
+	gsize len;
+	const char *p = g_bytes_get_data(b, &len);
+	GMimeStream *s = g_mime_stream_mem_new_with_buffer(p, len);
+	GMimeParser *parser = g_mime_parser_new_with_stream(s);
+	GMimeMessage *m = g_mime_parser_construct_message(parser, NULL);
+
+	if (m != NULL) {
+		g_mime_message_foreach(m, decode_part, NULL);
+		g_object_unref(m);
+	}
+	g_object_unref(parser);
+	g_object_unref(s);
+}
+
+static void ours(GBytes *b)
+{
+	gsize len;
+	const char *p = g_bytes_get_data(b, &len);
+	struct parse_record *r = parse_message(p, len, NULL, NULL);
+
+	parse_record_free(r);
+}
+
+/* rate - messages per second of FN over the corpus, run for MIN_SECONDS */
+static double rate(const struct corpus *c, void (*fn)(GBytes *))
+{
+	gint64 start = g_get_monotonic_time(), now;
+	unsigned long n = 0;
+
+	do {
+		for (guint i = 0; i < c->data->len; i++)
+			fn(g_ptr_array_index(c->data, i));
+		n += c->data->len;
+		now = g_get_monotonic_time();
+	} while ((double)(now - start) / 1e6 < MIN_SECONDS);
+	return (double)n / ((double)(now - start) / 1e6);
+}
+
+static int cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int main(int argc, char **argv)
+{
+	struct corpus c;
+	double rb[ROUNDS], ro[ROUNDS], mb;
+
+	load(&c, argc > 1 ? argv[1] : "tests/corpus");
+	if (c.data->len == 0) {
+		fprintf(stderr, "bench-parse: no .eml files\n");
+		return 1;
+	}
+	g_mime_init();
+	ours(g_ptr_array_index(c.data, 0));   /* warm up: dictionary, regexes */
+	for (int i = 0; i < ROUNDS; i++) {
+		rb[i] = rate(&c, bare);
+		ro[i] = rate(&c, ours);
+	}
+	qsort(rb, ROUNDS, sizeof rb[0], cmp);
+	qsort(ro, ROUNDS, sizeof ro[0], cmp);
+	mb = (double)c.bytes / c.data->len / 1e6;
+	printf("corpus: %u messages, %zu bytes; %d alternating rounds of >= %.1f s, medians\n",
+	       c.data->len, c.bytes, ROUNDS, MIN_SECONDS);
+	printf("bare GMime parse + decode: %10.0f messages/s %8.2f MB/s\n", rb[ROUNDS / 2],
+	       rb[ROUNDS / 2] * mb);
+	printf("cmegw parse_message:       %10.0f messages/s %8.2f MB/s\n", ro[ROUNDS / 2],
+	       ro[ROUNDS / 2] * mb);
+	printf("ratio: %.0f%% of the bare GMime rate (target >= 50%%)\n",
+	       100.0 * ro[ROUNDS / 2] / rb[ROUNDS / 2]);
+	g_ptr_array_unref(c.data);
+	return 0;
+}
