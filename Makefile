@@ -140,6 +140,8 @@ install: $(BIN)
 	install -m 644 templates/*.txt templates/*.html $(DESTDIR)$(PREFIX)/share/cmegw/templates/
 	install -m 644 data/la-codes.csv data/fields.conf $(DESTDIR)$(PREFIX)/share/cmegw/data/
 	install -m 640 etc/cmegw.conf.example $(DESTDIR)/etc/cmegw/cmegw.conf.example
+	install -d $(DESTDIR)$(PREFIX)/share/cmegw/profiles
+	install -m 644 etc/profiles/* $(DESTDIR)$(PREFIX)/share/cmegw/profiles/
 	install -d $(DESTDIR)/lib/systemd/system
 	install -m 644 systemd/*.service systemd/*.timer $(DESTDIR)/lib/systemd/system/
 

@@ -7,6 +7,7 @@ set -eu
 PKGS="build-essential pkg-config perl python3 openssl ca-certificates
 libglib2.0-dev libgmime-3.0-dev libetpan-dev libcurl4-gnutls-dev libgnutls28-dev
 libsqlite3-dev libjson-glib-dev libxml2-dev libzip-dev libpoppler-glib-dev
+clang libclang-rt-14-dev
 libcmocka-dev sqlite3
 dovecot-core dovecot-imapd dovecot-lmtpd postfix"
 

@@ -459,7 +459,7 @@ static char *default_datadir_path(const char *name)
 	g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
 	if (exe) {
 		g_autofree char *dir = g_path_get_dirname(exe);
-		for (int up = 0; up < 3; up++) {
+		for (int up = 0; up < 5; up++) {
 			g_autofree char *cand = g_build_filename(dir, name, NULL);
 			g_autofree char *mk = g_build_filename(dir, "Makefile", NULL);
 			if (g_file_test(mk, G_FILE_TEST_EXISTS) && g_file_test(cand, G_FILE_TEST_EXISTS))
