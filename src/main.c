@@ -425,8 +425,25 @@ static int cmd_cases(struct globals *g, struct config *c, struct store *db,
 	return EXIT_OK;
 }
 
+/* officer_close - `case close`: the closure and what it sends (the referrer,
+ * under [routing] tell_referrer_on_close), queued for `send` */
+static bool officer_close(struct globals *g, struct config *c, struct store *db, int argc,
+			  char **argv, GError **error)
+{
+	struct pipeline p;
+	if (!pipeline_init(&p, c, db, g->now, error))
+		return false;
+	bool ok = pipeline_officer_close(&p, argv[1], argv[2], argc == 4 ? argv[3] : NULL, error);
+	if (ok && p.counts.queued)
+		log_msg(LOG_INFO, "case %s: %u notification(s) queued; 'cmegw send' sends them",
+			argv[1], p.counts.queued);
+	pipeline_clear(&p);
+	return ok;
+}
+
 /* case_officer - `case close REF OUTCOME [NOTE]`, `case event REF EVENT [NOTE]` */
-static int case_officer(struct globals *g, struct store *db, int argc, char **argv)
+static int case_officer(struct globals *g, struct config *c, struct store *db, int argc,
+			char **argv)
 {
 	bool close = strcmp(argv[0], "close") == 0;
 	if (argc < 3 || argc > 4)
@@ -436,8 +453,9 @@ static int case_officer(struct globals *g, struct store *db, int argc, char **ar
 		if (!g_ascii_isalnum(*s) && *s != '_')
 			return usage_error("case", "OUTCOME and EVENT are words: on_roll, ehe, visit ...");
 	g_autoptr(GError) err = NULL;
-	if (!store_case_officer(db, argv[1], close ? argv[2] : NULL, close ? NULL : argv[2],
-				argc == 4 ? argv[3] : NULL, g->now, &err)) {
+	if (close ? !officer_close(g, c, db, argc, argv, &err)
+		  : !store_case_officer(db, argv[1], NULL, argv[2], argc == 4 ? argv[3] : NULL,
+					g->now, &err)) {
 		fail_line(err);
 		return g_error_matches(err, STORE_ERROR, STORE_ERROR_NOT_FOUND) ? EXIT_USAGE : EXIT_FAIL;
 	}
@@ -449,7 +467,7 @@ static int cmd_case(struct globals *g, struct config *c, struct store *db,
 			int argc, char **argv)
 {
 	if (strcmp(argv[0], "close") == 0 || strcmp(argv[0], "event") == 0)
-		return case_officer(g, db, argc, argv);
+		return case_officer(g, c, db, argc, argv);
 	if (strcmp(argv[0], "reopen") == 0) {
 		g_autoptr(GError) rerr = NULL;
 		if (argc > 3)
@@ -627,13 +645,29 @@ static int cmd_check_holidays(struct globals *g, struct config *c, struct store 
 	return diff[0] ? EXIT_FAIL : EXIT_OK;
 }
 
+/* check_imap - log in to the IMAP server and select the mailbox, as poll
+ * would (certificate verified first); sending is tried by `cmegw send` */
+static bool check_imap(const struct config *c)
+{
+	struct ingest_imap_params params;
+	config_imap_params(c, &params);
+	g_autoptr(GError) err = NULL;
+	struct ingest_imap *imap = ingest_imap_connect(&params, &err);
+	uint32_t uidvalidity = 0;
+	bool ok = imap && ingest_imap_select(imap, c->imap_mailbox, &uidvalidity, &err);
+	ingest_imap_free(imap);
+	if (!ok) {
+		fail_line(err);
+		return false;
+	}
+	log_msg(LOG_INFO, "imap %s:%d: logged in as '%s', mailbox '%s' selected", c->imap_host,
+		c->imap_port, c->imap_user, c->imap_mailbox);
+	return true;
+}
+
 static int cmd_check_config(struct globals *g, struct config *c, struct store *db,
 			int argc, char **argv)
 {
-	static const char *const kinds[] = { "ack_referrer", "officer_alert", "safeguarding_alert",
-					     "cross_border_notice", "review_needed", "ehe_notice",
-					     "case_located", "neet_notice", "not_cme_notice",
-					     "case_closed_referrer" };
 	int rc = EXIT_OK;
 	/* the data files the procedure needs: LA codes, term dates */
 	struct pipeline p;
@@ -645,8 +679,8 @@ static int cmd_check_config(struct globals *g, struct config *c, struct store *d
 		pipeline_clear(&p);
 	}
 	/* every kind, rendered against a sample: an unknown name fails (issue 6) */
-	for (size_t i = 0; i < G_N_ELEMENTS(kinds) || notices_kinds[i - G_N_ELEMENTS(kinds)]; i++) {
-		const char *kind = i < G_N_ELEMENTS(kinds) ? kinds[i] : notices_kinds[i - G_N_ELEMENTS(kinds)];
+	for (size_t i = 0; notices_kinds[i]; i++) {
+		const char *kind = notices_kinds[i];
 		g_autoptr(GError) err = NULL;
 		bool html = false;
 		if (!notices_check_template(c, g->now, kind, &html, &err)) {
@@ -659,6 +693,8 @@ static int cmd_check_config(struct globals *g, struct config *c, struct store *d
 	g_auto(GStrv) warnings = config_warnings(c);
 	for (int i = 0; warnings[i]; i++)
 		log_msg(LOG_WARN, "%s", warnings[i]);
+	if (rc == EXIT_OK && !g->offline && !check_imap(c))
+		rc = EXIT_FAIL;
 	if (rc == EXIT_OK)
 		printf("configuration OK\n");
 	return rc;
@@ -685,9 +721,10 @@ static const struct command commands[] = {
 	  " case event REF EVENT [NOTE] | case reopen REF [NOTE]",
 	  "show: one case with its child, deadlines, messages and audit trail.\n"
 	  "close: an officer closes it with OUTCOME (on_roll, ehe, moved_la, moved_abroad,\n"
-	  "over_age, died, ...); its clocks stop. event: an officer records EVENT (visit,\n"
-	  "reply, ...); the clocks that wait for it stop. reopen: an officer reopens a closed\n"
-	  "case (a wrong match). NOTE goes in the audit trail." },
+	  "over_age, died, ...); its clocks stop, and with [routing] tell_referrer_on_close\n"
+	  "the referrer is told the case is closed (queued for send). event: an officer\n"
+	  "records EVENT (visit, reply, ...); the clocks that wait for it stop. reopen: an\n"
+	  "officer reopens a closed case (a wrong match). NOTE goes in the audit trail." },
 	{ "outbox", cmd_outbox, 0, 0, NEEDS_REGISTER, "outbox [--format table|json]",
 	  "List every notification: queued, sent or failed, with attempts and last error." },
 	{ "send", cmd_send, 0, 0, NEEDS_SERVERS, "send", "Send the notifications that are due now." },
@@ -707,7 +744,8 @@ static const struct command commands[] = {
 	  "(exit 1), or that they agree." },
 	{ "check-config", cmd_check_config, 0, 0, NEEDS_CONFIG, "check-config [--offline]",
 	  "Validate the configuration, secrets, data files (LA codes, term dates) and\n"
-	  "templates; print 'configuration OK'. --offline: without the secret files." },
+	  "templates; log in to the IMAP server and select the mailbox; print\n"
+	  "'configuration OK'. --offline: without the secret files or any server." },
 };
 
 /* run_command - check the arguments, open what the command needs, run it */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <glib.h>
 #include "notices.h"
+#include "route/route.h"
 #include "notify/notify.h"
 #include "store/store.h"
 
@@ -45,25 +46,28 @@ bool notices_secure(const struct config *c, char **to)
 	return true;
 }
 
-/* working_days_after - NOW plus N working days (Monday to Friday) */
-static GDateTime *working_days_after(GDateTime *now, int n)
+/* working_days_after - NOW plus N working days: weekends, England and Wales
+ * bank holidays and the config's closure days skipped (route's calendar) */
+static GDateTime *working_days_after(const struct config *c, GDateTime *now, int n)
 {
-	GDateTime *t = g_date_time_ref(now);
-	while (n > 0) {
-		GDateTime *next = g_date_time_add_days(t, 1);
-		g_date_time_unref(t);
-		t = next;
-		if (g_date_time_get_day_of_week(t) <= 5)
-			n--;
-	}
-	return t;
+	struct route_calendar cal = { .closures = g_hash_table_new(g_direct_hash, g_direct_equal) };
+	for (int i = 0; c->closures && c->closures[i]; i++)
+		g_hash_table_add(cal.closures, GUINT_TO_POINTER(route_julian_parse(c->closures[i])));
+	guint32 today = route_julian(g_date_time_get_year(now), g_date_time_get_month(now),
+				     g_date_time_get_day_of_month(now));
+	guint32 by = route_add_days(&cal, today, n, ROUTE_UNIT_WORKING_DAYS);
+	g_hash_table_unref(cal.closures);
+	GDate d;
+	g_date_clear(&d, 1);
+	g_date_set_julian(&d, by);
+	return g_date_time_new_utc(g_date_get_year(&d), g_date_get_month(&d), g_date_get_day(&d), 12, 0, 0);
 }
 
 struct notify_vars *notices_vars_new(const struct config *c, GDateTime *now, const char *case_ref)
 {
 	struct notify_vars *v = notify_vars_new();
 	g_autofree char *today = g_date_time_format(now, "%d/%m/%Y");
-	g_autoptr(GDateTime) by = working_days_after(now, 5);
+	g_autoptr(GDateTime) by = working_days_after(c, now, 5);
 	g_autofree char *respond = g_date_time_format(by, "%A %d %B %Y");
 
 	notify_vars_set(v, "case_ref", case_ref ? case_ref : "");

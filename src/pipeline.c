@@ -331,3 +331,32 @@ bool pipeline_review_unfetchable(struct pipeline *p, const struct pipeline_sourc
 	p->counts.review++;
 	return true;
 }
+
+bool pipeline_officer_close(struct pipeline *p, const char *ref, const char *outcome,
+			    const char *note, GError **error)
+{
+	struct route_view v;
+	struct route_case c = { 0 };
+	int64_t id = 0;
+
+	store_route_view(p->store, p->now, &v);
+	if (!store_begin(p->store, error))
+		return false;
+	bool ok = store_case_officer_in(p->store, ref, outcome, NULL, note, p->now, &id, error);
+	if (ok && !v.case_by_ref(v.ctx, ref, &c)) {
+		g_set_error(error, STORE_ERROR, STORE_ERROR_NOT_FOUND, "case '%s' not found", ref);
+		ok = false;
+	}
+	g_autoptr(route_decision) d = ok ? route_officer_close(&c, outcome, &v, &p->policy) : NULL;
+	/* one closure, one notice: the key names the case and the moment */
+	g_autoptr(GDateTime) utc = g_date_time_to_utc(p->now);
+	g_autofree char *at = g_date_time_format(utc, "%Y-%m-%dT%H:%M:%SZ");
+	g_autofree char *key = g_strdup_printf("officer-close:%s:%s", ref, at);
+	for (guint i = 0; ok && i < d->notices->len; i++)
+		ok = notices_queue(p, NULL, d, g_ptr_array_index(d->notices, i), id, d->case_ref, key,
+				   error);
+	ok = ok && store_commit(p->store, error);
+	if (!ok)
+		store_rollback(p->store);
+	return ok;
+}

@@ -64,6 +64,15 @@ void pipeline_procedure_clear(struct route_policy *policy);
 bool pipeline_message(struct pipeline *p, GBytes *raw, const struct pipeline_source *src,
 		      enum pipeline_result *result_r, GError **error);
 
+/* pipeline_officer_close - an officer closes open case REF by hand with
+ * OUTCOME (NOTE, may be NULL, in the audit trail): the closure and the
+ * notices route_officer_close decides (case_closed_referrer to the
+ * acknowledged referrer under [routing] tell_referrer_on_close) commit in one
+ * transaction; `send` sends them. STORE_ERROR_NOT_FOUND when REF is not an
+ * open case (a second close queues nothing). */
+bool pipeline_officer_close(struct pipeline *p, const char *ref, const char *outcome,
+			    const char *note, GError **error);
+
 /* pipeline_review_raw - record a message that could not even be fetched
  * whole (over the size limit) as a review item, with REASON */
 bool pipeline_review_unfetchable(struct pipeline *p, const struct pipeline_source *src,

@@ -86,6 +86,7 @@ struct parse_child {
 	char *dob;          /* YYYY-MM-DD */
 	char *sex;          /* "female", "male" or NULL */
 	char *upn;          /* upper case, no spaces, as written even when invalid */
+	char *former_upn;   /* the first former UPN (CTF FormerUPN, "Former UPN"), as upn */
 	char *ethnicity;
 	enum parse_tri eal, fsm;
 	char *sen;          /* "none", "sen_support", "ehcp" or NULL */

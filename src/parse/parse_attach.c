@@ -301,11 +301,12 @@ static bool is_leaf(const xmlNode *n)
 	return true;
 }
 
-/* laestab_of - LEA and Estab of a CTF school element as one LAESTAB */
+/* laestab_of - LEA and Estab of a CTF school element as one LAESTAB (NULL
+ * when SCHOOL is: a CTF without a DestSchool) */
 static char *laestab_of(const xmlNode *school)
 {
-	g_autofree char *lea = child_text(school, "LEA");
-	g_autofree char *estab = child_text(school, "Estab");
+	g_autofree char *lea = school != NULL ? child_text(school, "LEA") : NULL;
+	g_autofree char *estab = school != NULL ? child_text(school, "Estab") : NULL;
 
 	if (lea == NULL || estab == NULL)
 		return NULL;

@@ -45,6 +45,7 @@ static const struct { const char *name; enum parse_field field; } field_names[] 
 	{ "deletion_reason", PARSE_F_REASON }, { "siblings", PARSE_F_SIBLINGS },
 	{ "concerns", PARSE_F_CONCERNS }, { "notes", PARSE_F_NOTES },
 	{ "whereabouts", PARSE_F_WHEREABOUTS }, { "risk", PARSE_F_RISK }, { "from", PARSE_F_FROM },
+	{ "former_upn", PARSE_F_FORMER_UPN },
 };
 
 static const struct { const char *name; enum parse_section section; } section_names[] = {

@@ -28,6 +28,7 @@ struct map_state {
 	enum parse_section sect;
 	struct people carers, siblings;
 	bool after_forward;
+	GPtrArray *former_more;    /* char *: former UPNs after the first, not kept */
 };
 
 void parse_draft_init(struct parse_draft *d)
@@ -699,6 +700,45 @@ static void child_upn(struct map_state *st, const char *value)
 		parse_issue_add(st->r, "child.upn", "%s in '%s'", problem, c->upn);
 }
 
+/* child_former_upn - the first former UPN, as the UPN; the others (a CTF may
+ * list several) are counted for an issue */
+static void child_former_upn(struct map_state *st, const char *value)
+{
+	struct parse_child *c = &st->r->child;
+	g_autofree char *upn = NULL;
+	const char *problem;
+
+	if (parse_value_blank(value) || (upn = parse_upn_normalise(value)) == NULL ||
+	    g_strcmp0(upn, c->former_upn) == 0)
+		return;
+	if (c->former_upn != NULL) {
+		for (guint i = 0; i < st->former_more->len; i++)
+			if (strcmp(g_ptr_array_index(st->former_more, i), upn) == 0)
+				return;
+		g_ptr_array_add(st->former_more, g_steal_pointer(&upn));
+		return;
+	}
+	c->former_upn = g_steal_pointer(&upn);
+	if ((problem = parse_upn_check(c->former_upn)) != NULL)
+		parse_issue_add(st->r, "child.former_upn", "former %s in '%s'", problem, c->former_upn);
+}
+
+/* former_upn_more - the issue naming the former UPNs that were not kept */
+static void former_upn_more(struct map_state *st)
+{
+	GString *list;
+
+	if (st->former_more->len == 0)
+		return;
+	list = g_string_new(NULL);
+	for (guint i = 0; i < st->former_more->len; i++)
+		g_string_append_printf(list, "%s'%s'", i > 0 ? ", " : "",
+				       (const char *)g_ptr_array_index(st->former_more, i));
+	parse_issue_add(st->r, "child.former_upn", "%u more former UPN%s given, not kept: %s",
+			st->former_more->len, st->former_more->len == 1 ? "" : "s", list->str);
+	g_string_free(list, TRUE);
+}
+
 /* child_needs - EAL, FSM, SEN and EHCP answers */
 static void child_needs(struct map_state *st, const struct parse_label *info, const char *value)
 {
@@ -1076,6 +1116,10 @@ static bool map_child_only(struct map_state *st, enum parse_section sect,
 		if (!sibling)
 			child_upn(st, value);
 		return true;
+	case PARSE_F_FORMER_UPN:
+		if (!sibling)
+			child_former_upn(st, value);
+		return true;
 	case PARSE_F_ETHNICITY:
 		if (!sibling)
 			set_str(&st->r->child.ethnicity, value);
@@ -1245,7 +1289,8 @@ static void prose(struct map_state *st, const struct parse_item *it)
 
 void parse_fields_map(struct parse_draft *d, const struct parse_form *form)
 {
-	struct map_state st = { .d = d, .r = d->record, .sect = PARSE_SECT_NONE };
+	struct map_state st = { .d = d, .r = d->record, .sect = PARSE_SECT_NONE,
+				.former_more = g_ptr_array_new_with_free_func(g_free) };
 
 	people_init(&st.carers, d->record->carers);
 	people_init(&st.siblings, d->record->siblings);
@@ -1270,6 +1315,8 @@ void parse_fields_map(struct parse_draft *d, const struct parse_form *form)
 		}
 	}
 	d->child_named = d->record->child.forename != NULL || d->record->child.surname != NULL;
+	former_upn_more(&st);
+	g_ptr_array_unref(st.former_more);
 	d->child_dob = d->record->child.dob != NULL;
 	for (guint i = 0; i < d->record->issues->len; i++) {
 		const struct parse_issue *is = g_ptr_array_index(d->record->issues, i);

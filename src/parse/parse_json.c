@@ -38,6 +38,7 @@ static void add_child(JsonBuilder *b, const struct parse_child *c)
 	add_str(b, "dob", c->dob);
 	add_str(b, "sex", c->sex);
 	add_str(b, "upn", c->upn);
+	add_str(b, "former_upn", c->former_upn);
 	add_str(b, "ethnicity", c->ethnicity);
 	add_tri(b, "eal", c->eal);
 	add_tri(b, "fsm", c->fsm);

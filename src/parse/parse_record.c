@@ -95,6 +95,7 @@ void parse_record_free(struct parse_record *r)
 	g_free(r->child.dob);
 	g_free(r->child.sex);
 	g_free(r->child.upn);
+	g_free(r->child.former_upn);
 	g_free(r->child.ethnicity);
 	g_free(r->child.sen);
 	g_free(r->address.text);

@@ -64,6 +64,7 @@ void route_candidate_free(struct route_candidate *c)
 	g_free(c->preferred_name);
 	g_free(c->dob);
 	g_free(c->upn);
+	g_free(c->former_upn);
 	g_free(c);
 }
 
@@ -251,19 +252,46 @@ static bool dob_near(const char *a, const char *b)
 
 enum match { MATCH_NONE, MATCH_WEAK, MATCH_STRONG };
 
-/* match_of - how strongly the record's child is the candidate */
+/* upn_valid - a UPN that identifies a child: not a UN placeholder, and its
+ * check letter right */
 static bool upn_valid(const char *upn)
 {
 	return upn && !g_str_has_prefix(upn, "UN") && !parse_upn_check(upn);
 }
 
+/* upn_same - A and B are both valid and the same UPN */
+static bool upn_same(const char *a, const char *b)
+{
+	return upn_valid(a) && upn_valid(b) && strcmp(a, b) == 0;
+}
+
+/* match_upns - the children's UPNs decide: "upn" when the same, "former upn"
+ * when one's UPN was the other's former UPN (or both had it), NULL when they
+ * say nothing; *DIFFERENT_R when both have valid UPNs that are not linked */
+static const char *match_upns(const struct parse_child *r, const struct route_candidate *c,
+			      bool *different_r)
+{
+	*different_r = false;
+	if (upn_same(r->upn, c->upn))
+		return "upn";
+	if (upn_same(r->former_upn, c->upn) || upn_same(r->upn, c->former_upn) ||
+	    upn_same(r->former_upn, c->former_upn))
+		return "former upn";
+	*different_r = upn_valid(r->upn) && upn_valid(c->upn);
+	return NULL;
+}
+
+/* match_of - how strongly the record's child is the candidate */
 static enum match match_of(const struct parse_child *r, const struct route_candidate *c,
 			   const char **why_r)
 {
-	if (upn_valid(r->upn) && upn_valid(c->upn)) {
-		/* two valid UPNs decide: twins share a surname and a date of birth */
-		*why_r = "upn";
-		return strcmp(r->upn, c->upn) == 0 ? MATCH_STRONG : MATCH_NONE;
+	bool different = false;
+	const char *by = match_upns(r, c, &different);
+	if (by || different) {
+		/* two valid UPNs decide: twins share a surname and a date of birth;
+		 * a new UPN is linked to the old one only through the former UPN */
+		*why_r = by ? by : "upn";
+		return by ? MATCH_STRONG : MATCH_NONE;
 	}
 	g_autofree char *rs = route_name_key(r->surname);
 	g_autofree char *cs = route_name_key(c->surname);
@@ -299,14 +327,16 @@ struct match_result {
 static void find_match(const struct parse_record *r, const struct route_view *v,
 		       struct match_result *m, GPtrArray *keep)
 {
-	const char *upn = r->child.upn;
 	m->how = MATCH_NONE;
-	if (upn && !g_str_has_prefix(upn, "UN") && !parse_upn_check(upn) && v->case_by_upn &&
-	    v->case_by_upn(v->ctx, upn, &m->c)) {
-		m->how = MATCH_STRONG;
-		m->why = "upn";
-		return;
-	}
+	/* the UPN, then the former UPN: the view finds either among a child's
+	 * UPN and former UPN */
+	const char *const upns[] = { r->child.upn, r->child.former_upn };
+	for (size_t i = 0; i < G_N_ELEMENTS(upns); i++)
+		if (upn_valid(upns[i]) && v->case_by_upn && v->case_by_upn(v->ctx, upns[i], &m->c)) {
+			m->how = MATCH_STRONG;
+			m->why = i == 0 ? "upn" : "former upn";
+			return;
+		}
 	if (!v->candidates) {
 		if (r->child.surname && r->child.dob && v->case_by_name_dob &&
 		    v->case_by_name_dob(v->ctx, r->child.surname, r->child.dob, &m->c)) {
@@ -517,6 +547,22 @@ static bool age_out(struct route_decision *d, const struct parse_record *r,
 	return true;
 }
 
+/* referrer_closed - DER §7, HAR: with [routing] tell_referrer_on_close the
+ * address the case's referral was acknowledged to (so never an auto-submitted
+ * sender, a bounce or ourselves) hears that case CASE_ID is closed, and WHY
+ * (said in the mail: no child's details) */
+static void referrer_closed(struct route_decision *d, const struct route_view *v,
+			    const struct route_policy *p, int64_t case_id, const char *why)
+{
+	const char *to = p->referrer_on_close && v->case_referrer ? v->case_referrer(v->ctx, case_id)
+								   : NULL;
+	if (to && strchr(to, '@') && g_ascii_strcasecmp(to, p->our_address) != 0 &&
+	    (!p->our_from || g_ascii_strcasecmp(to, p->our_from) != 0)) {
+		char *list[] = { (char *)to, NULL };
+		add_notice(d, "case_closed_referrer", list, why);
+	}
+}
+
 /* decide_located - an on-roll notice: a strongly matched open case is closed
  * as located, and the team (and the referrer, when the policy says) told */
 static void decide_located(struct route_decision *d, const struct parse_record *r,
@@ -540,14 +586,7 @@ static void decide_located(struct route_decision *d, const struct parse_record *
 				    r->school.date_on_roll ? " from " : "",
 				    r->school.date_on_roll ? r->school.date_on_roll : "", m->why);
 	add_notice(d, "case_located", p->team, d->reason);
-	/* DER §7, HAR: the referrer hears that the case is closed */
-	const char *to = p->referrer_on_close && v->case_referrer ? v->case_referrer(v->ctx, m->c.id)
-								   : NULL;
-	if (to && strchr(to, '@') && g_ascii_strcasecmp(to, p->our_address) != 0 &&
-	    (!p->our_from || g_ascii_strcasecmp(to, p->our_from) != 0)) {
-		char *list[] = { (char *)to, NULL };
-		add_notice(d, "case_closed_referrer", list, "the child is on a school roll");
-	}
+	referrer_closed(d, v, p, m->c.id, "the child has been located and is on a school roll");
 }
 
 /* decide_off_roll_other - an off-roll notice that is not a CME enquiry: home
@@ -705,6 +744,25 @@ struct route_decision *route_decide(const struct parse_record *r, const struct r
 				    const struct route_policy *p)
 {
 	return route_decide_at(r, v, p, NULL);
+}
+
+struct route_decision *route_officer_close(const struct route_case *c, const char *outcome,
+					   const struct route_view *v, const struct route_policy *p)
+{
+	struct route_decision *d = g_new0(struct route_decision, 1);
+	d->notices = g_ptr_array_new_with_free_func(notice_free);
+	d->deadlines = g_ptr_array_new_with_free_func((GDestroyNotify)route_deadline_free);
+	d->action = ROUTE_ACTION_CLOSE;
+	d->case_id = c->id;
+	d->case_ref = g_strdup(c->ref);
+	d->risk = c->risk;
+	d->residence_la = g_strdup(c->residence_la);
+	d->outcome = g_strdup(outcome);
+	d->reason = g_strdup_printf("closed by an officer with outcome %s", outcome);
+	/* the outcome stays in the register: "died" or "moved_abroad" is not
+	 * the referrer's to read in an automatic mail */
+	referrer_closed(d, v, p, c->id, "the team's enquiries are complete");
+	return d;
 }
 
 struct route_decision *route_decide_at(const struct parse_record *r, const struct route_view *v,

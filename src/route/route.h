@@ -40,6 +40,7 @@ struct route_candidate {
 	enum route_risk risk;
 	char *residence_la;
 	char *forename, *middle_names, *surname, *preferred_name, *dob, *upn;
+	char *former_upn;
 };
 void route_candidate_free(struct route_candidate *c);
 
@@ -48,7 +49,7 @@ struct route_view {
 	/* residence authority (ONS code) of a normalised postcode, NULL when unknown;
 	 * the string is owned by the view and lives until the next call */
 	const char *(*postcode_la)(void *ctx, const char *postcode);
-	/* the open case of the child with this UPN; false when none */
+	/* the open case of the child whose UPN or former UPN is UPN; false when none */
 	bool (*case_by_upn)(void *ctx, const char *upn, struct route_case *case_r);
 	/* the open case of the child with this surname and date of birth
 	 * (surname compared case-insensitively); false when none */
@@ -176,7 +177,7 @@ struct route_policy {
 	GHashTable *postcode_fallback;  /* "ME4" or "ME4 4" -> ONS code, or NULL */
 	struct route_calendar calendar;
 	GPtrArray *deadline_rules;      /* struct route_deadline_rule *, in order, or NULL */
-	bool referrer_on_close;         /* tell the case's referrer when it is located */
+	bool referrer_on_close;         /* tell the case's referrer when it is closed */
 };
 
 enum route_action {
@@ -224,6 +225,14 @@ struct route_decision *route_decide(const struct parse_record *record,
 struct route_decision *route_decide_at(const struct parse_record *record,
 				       const struct route_view *view,
 				       const struct route_policy *policy, GDateTime *now);
+/* route_officer_close - what an officer's closing of open case CASE by hand
+ * with OUTCOME sends: with policy->referrer_on_close, case_closed_referrer to
+ * whom the referral was acknowledged (the view's case_referrer), under the
+ * rules an on-roll closure follows. Returns a decision (action CLOSE, the
+ * case's id, reference and risk) owned by the caller. */
+struct route_decision *route_officer_close(const struct route_case *c, const char *outcome,
+					   const struct route_view *view,
+					   const struct route_policy *policy);
 void route_decision_free(struct route_decision *decision);
 /* the typedef exists only because g_autoptr() needs a one-word type name */
 typedef struct route_decision route_decision;

@@ -70,6 +70,9 @@ static const char *const migrations[] = {
 	"ALTER TABLE outbox ADD COLUMN bounced_at TEXT;"
 	"ALTER TABLE outbox ADD COLUMN alerted INTEGER NOT NULL DEFAULT 0;"
 	"CREATE INDEX outbox_message_id ON outbox(message_id);",
+	/* 4 (issue 5): former UPNs, for matching */
+	"ALTER TABLE children ADD COLUMN former_upn TEXT;"
+	"CREATE INDEX children_former_upn ON children(former_upn);",
 };
 
 int store_schema_version(void)
@@ -368,8 +371,8 @@ static char *next_ref(struct store *s, GDateTime *now, GError **error)
 static bool add_child(struct store *s, const struct parse_child *c, int64_t *id_r, GError **error)
 {
 	sqlite3_stmt *st = store_prep(s, "INSERT INTO children(forename, middle_names, surname, surname_key,"
-				   " preferred_name, dob, sex, upn, ethnicity, eal, fsm, sen, name_key)"
-				   " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", error);
+				   " preferred_name, dob, sex, upn, ethnicity, eal, fsm, sen, name_key,"
+				   " former_upn) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", error);
 	if (!st)
 		return false;
 	g_autofree char *key = c->surname ? g_utf8_casefold(c->surname, -1) : NULL;
@@ -387,6 +390,7 @@ static bool add_child(struct store *s, const struct parse_child *c, int64_t *id_
 	store_bind_tri(st, 10, c->eal);
 	store_bind_tri(st, 11, c->fsm);
 	store_bind_text(st, 12, c->sen);
+	store_bind_text(st, 14, c->former_upn);
 	if (!store_step_done(s, st, error, "record child"))
 		return false;
 	*id_r = sqlite3_last_insert_rowid(s->db);
@@ -451,11 +455,37 @@ static int risk_rank(const char *name)
 	return ROUTE_RISK_STANDARD;
 }
 
+/* upn_usable - a UPN that identifies a child (not a UN placeholder, check
+ * letter right), as route matches on */
+static bool upn_usable(const char *upn)
+{
+	return upn && !g_str_has_prefix(upn, "UN") && !parse_upn_check(upn);
+}
+
+/* child_new_upn - a record whose former UPN is the child's UPN brings the
+ * child's new UPN: it is kept, the old one becoming the former UPN, so that
+ * later mail giving either finds the case */
+static bool child_new_upn(struct store *s, int64_t case_id, const struct parse_child *c,
+			  GError **error)
+{
+	if (!upn_usable(c->upn) || !upn_usable(c->former_upn) || strcmp(c->upn, c->former_upn) == 0)
+		return true;
+	sqlite3_stmt *st = store_prep(s, "UPDATE children SET former_upn = upn, upn = ?1 WHERE"
+				   " id = (SELECT child_id FROM cases WHERE id = ?3) AND upn = ?2", error);
+	if (!st)
+		return false;
+	store_bind_text(st, 1, c->upn);
+	store_bind_text(st, 2, c->former_upn);
+	sqlite3_bind_int64(st, 3, case_id);
+	return store_step_done(s, st, error, "record new upn");
+}
+
 bool store_case_update(struct store *s, int64_t case_id, const struct parse_record *r,
 		       const struct route_decision *d, int64_t message_row, GDateTime *now,
 		       GError **error)
 {
-	(void)r;
+	if (r && !child_new_upn(s, case_id, &r->child, error))
+		return false;
 	/* Risk only rises; a known residence is not overwritten by silence. */
 	sqlite3_stmt *st = store_prep(s, "UPDATE cases SET"
 				   " risk = CASE WHEN ?1 > (CASE risk WHEN 'immediate' THEN 2"
@@ -495,6 +525,19 @@ bool store_case_close(struct store *s, int64_t case_id, const char *outcome, con
 bool store_case_officer(struct store *s, const char *ref, const char *outcome, const char *event,
 			const char *note, GDateTime *now, GError **error)
 {
+	if (!store_begin(s, error))
+		return false;
+	bool ok = store_case_officer_in(s, ref, outcome, event, note, now, NULL, error) &&
+		  store_commit(s, error);
+	if (!ok)
+		store_rollback(s);
+	return ok;
+}
+
+bool store_case_officer_in(struct store *s, const char *ref, const char *outcome,
+			   const char *event, const char *note, GDateTime *now, int64_t *case_id_r,
+			   GError **error)
+{
 	sqlite3_stmt *st = store_prep(s, "SELECT id FROM cases WHERE ref = ? AND status = 'open'", error);
 	if (!st)
 		return false;
@@ -510,15 +553,11 @@ bool store_case_officer(struct store *s, const char *ref, const char *outcome, c
 						  note ? note : "");
 	char *events[] = { (char *)event, NULL };
 	g_autofree char *why = g_strdup_printf("officer recorded %s", event ? event : "closure");
-	if (!store_begin(s, error))
-		return false;
-	bool ok = store_event_add(s, id, 0, "officer", outcome ? "closed" : "officer", detail, now, error) &&
-		  (outcome ? store_case_close(s, id, outcome, detail, 0, now, error)
-			   : store_deadlines_stop(s, id, events, why, 0, now, error)) &&
-		  store_commit(s, error);
-	if (!ok)
-		store_rollback(s);
-	return ok;
+	if (case_id_r)
+		*case_id_r = id;
+	return store_event_add(s, id, 0, "officer", outcome ? "closed" : "officer", detail, now, error) &&
+	       (outcome ? store_case_close(s, id, outcome, detail, 0, now, error)
+			: store_deadlines_stop(s, id, events, why, 0, now, error));
 }
 
 bool store_case_reopen(struct store *s, const char *ref, const char *note, GDateTime *now,
@@ -672,7 +711,8 @@ static bool view_case_by_upn(void *ctx, const char *upn, struct route_case *c_r)
 {
 	struct store *s = ctx;
 	sqlite3_stmt *st = store_prep(s, CASE_COLS " JOIN children ch ON ch.id = c.child_id"
-				   " WHERE ch.upn = ? AND c.status = 'open' ORDER BY c.id LIMIT 1", NULL);
+				   " WHERE (ch.upn = ?1 OR ch.former_upn = ?1) AND c.status = 'open'"
+				   " ORDER BY c.id LIMIT 1", NULL);
 	if (!st)
 		return false;
 	store_bind_text(st, 1, upn);
@@ -726,8 +766,8 @@ static void view_candidates(void *ctx, const char *name_key, const char *surname
 {
 	struct store *s = ctx;
 	sqlite3_stmt *st = store_prep(s, "SELECT c.id, c.ref, c.risk, c.residence_la, ch.forename,"
-				   " ch.middle_names, ch.surname, ch.preferred_name, ch.dob, ch.upn"
-				   " FROM cases c JOIN children ch ON ch.id = c.child_id"
+				   " ch.middle_names, ch.surname, ch.preferred_name, ch.dob, ch.upn,"
+				   " ch.former_upn FROM cases c JOIN children ch ON ch.id = c.child_id"
 				   " WHERE c.status = 'open' AND (ch.dob = ?1 OR ch.name_key = ?2 OR"
 				   " ch.surname_key = ?3) ORDER BY c.id LIMIT 200", NULL);
 	if (!st)
@@ -749,6 +789,7 @@ static void view_candidates(void *ctx, const char *name_key, const char *surname
 		c->preferred_name = store_col_text(st, 7);
 		c->dob = store_col_text(st, 8);
 		c->upn = store_col_text(st, 9);
+		c->former_upn = store_col_text(st, 10);
 		g_ptr_array_add(out, c);
 	}
 	sqlite3_finalize(st);
@@ -846,8 +887,8 @@ static void add_tri(JsonBuilder *b, const char *name, sqlite3_stmt *st, int col)
 #define CASE_LIST_SQL \
 	"SELECT c.id, c.ref, c.status, c.category, c.risk, c.residence_la, c.school_la," \
 	" c.opened_at, c.closed_at, c.outcome, ch.forename, ch.middle_names, ch.surname," \
-	" ch.preferred_name, ch.dob, ch.sex, ch.upn, ch.ethnicity, ch.eal, ch.fsm, ch.sen" \
-	" FROM cases c JOIN children ch ON ch.id = c.child_id"
+	" ch.preferred_name, ch.dob, ch.sex, ch.upn, ch.ethnicity, ch.eal, ch.fsm, ch.sen," \
+	" ch.former_upn FROM cases c JOIN children ch ON ch.id = c.child_id"
 
 /* case_object - one case row as the FIELDS.md object */
 static void case_object(struct store *s, JsonBuilder *b, sqlite3_stmt *st)
@@ -867,8 +908,11 @@ static void case_object(struct store *s, JsonBuilder *b, sqlite3_stmt *st)
 	store_json_add_str(b, "outcome", st, 9);
 	json_builder_set_member_name(b, "child");
 	json_builder_begin_object(b);
-	for (int i = 0; i < 8; i++)
+	for (int i = 0; i < 8; i++) {
 		store_json_add_str(b, names[i], st, 10 + i);
+		if (strcmp(names[i], "upn") == 0)
+			store_json_add_str(b, "former_upn", st, 21);
+	}
 	add_tri(b, "eal", st, 18);
 	add_tri(b, "fsm", st, 19);
 	store_json_add_str(b, "sen", st, 20);

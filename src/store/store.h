@@ -86,7 +86,9 @@ bool store_case_open(struct store *store, const struct parse_record *record,
 		     int64_t *case_id_r, char **ref_r, GError **error);
 
 /* store_case_update - fold DECISION into case CASE_ID (risk only rises,
- * residence filled when unknown); an "updated" event */
+ * residence filled when unknown); an "updated" event. A RECORD (may be NULL)
+ * whose valid former UPN is the child's UPN gives the child its new UPN, the
+ * old one kept as the former UPN. */
 bool store_case_update(struct store *store, int64_t case_id, const struct parse_record *record,
 		       const struct route_decision *decision, int64_t message_row,
 		       GDateTime *now, GError **error);
@@ -102,6 +104,12 @@ bool store_case_close(struct store *store, int64_t case_id, const char *outcome,
  * trail. STORE_ERROR_NOT_FOUND when there is no such open case. */
 bool store_case_officer(struct store *store, const char *ref, const char *outcome,
 			const char *event, const char *note, GDateTime *now, GError **error);
+/* store_case_officer_in - the same inside the caller's transaction (so the
+ * notices the closure sends commit with it); *case_id_r (may be NULL) gets
+ * the case's id */
+bool store_case_officer_in(struct store *store, const char *ref, const char *outcome,
+			   const char *event, const char *note, GDateTime *now, int64_t *case_id_r,
+			   GError **error);
 
 /* store_case_reopen - an officer reopens closed case REF (outcome cleared;
  * the clocks stay as they were), with NOTE in the audit trail, in one

@@ -2,6 +2,8 @@
 # 05-ingest.t - the pipeline from files and Maildirs, without mail servers:
 # `cmegw ingest` spools, parses, routes and registers; `parse` prints the
 # FIELDS.md record; the same bytes twice change nothing.
+import email
+import email.policy
 import json
 import os
 import shutil
@@ -16,7 +18,7 @@ EX = os.path.join(ROOT, "examples")
 TOP_KEYS = {"kind", "message", "case_ref", "child", "address", "carers", "siblings", "school",
             "previous_school", "destination", "deletion", "risk", "referrer", "issues"}
 CHILD_KEYS = {"forename", "middle_names", "surname", "preferred_name", "dob", "sex", "upn",
-              "ethnicity", "eal", "fsm", "sen"}
+              "former_upn", "ethnicity", "eal", "fsm", "sen"}
 
 
 def config(work):
@@ -129,6 +131,24 @@ def main(t):
     r = cmegw(conf, "import-postcodes", bad)
     t.eq(r.returncode, 2, "a CSV without the directory's columns is bad input")
     t.ok("bad.csv" in r.stderr and "line 1" in r.stderr, "the error names the file and line", r.stderr)
+    shutil.rmtree(work)
+
+    # The acknowledgement's "by" date counts working days: Christmas, Boxing
+    # Day (substitute Monday 28th) and New Year's Day are skipped.
+    work = tempfile.mkdtemp(prefix="cmegw-ingest-")
+    conf = config(work)
+    r = cmegw(conf, "ingest", os.path.join(EX, "referrals", "01-school-referral.eml"),
+              now="2026-12-23T10:00:00Z")
+    t.eq(r.returncode, 0, "ingest on 23 December exits 0")
+    db = sqlite3.connect(os.path.join(work, "db", "cmegw.db"))
+    raw = db.execute("SELECT raw FROM outbox WHERE kind = 'ack_referrer'").fetchone()
+    body = ""
+    if raw:
+        msg = email.message_from_bytes(raw[0], policy=email.policy.default)
+        part = msg.get_body(preferencelist=("plain",))
+        body = part.get_content() if part else ""
+    t.ok("Monday 04 January 2027" in body,
+         "5 working days from Wednesday 23 December 2026 is Monday 4 January 2027", body)
     shutil.rmtree(work)
 
 

@@ -52,6 +52,16 @@ def main(t):
                 f.endswith(".eml") for _, _, fs in os.walk(os.path.join(work, "spool")) for f in fs),
                 "nothing was fetched")
 
+        conf = write_config(s, work)
+        r = cmegw(conf, "check-config")
+        t.ok(r.returncode == 0 and "configuration OK" in r.stdout,
+             "check-config logs in to the real server and says configuration OK", r.stderr)
+        conf = write_config(s, work, imap_host="127.0.0.3")
+        r = cmegw(conf, "check-config")
+        t.ok(r.returncode == 1 and "configuration OK" not in r.stdout and "certificate" in r.stderr,
+             "check-config refuses the untrusted server", r.stderr)
+        t.eq(logins_from(s.dovecot_log(), "127.0.0.3"), [], "and attempts no login there")
+
         wrong = os.path.join(work, "wrong.password")
         with open(wrong, "w") as f:
             f.write("not-the-password\n")

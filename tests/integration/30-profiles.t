@@ -3,6 +3,8 @@
 # and plays a sequence of dated messages through `cmegw ingest` with a fixed --now;
 # after each step the register, the outbox and the deadlines are checked (issue 5).
 # No mail servers: ingest queues, nothing is sent.
+import email
+import email.policy
 import json
 import os
 import re
@@ -411,6 +413,30 @@ def derbyshire(t):
     t.eq(p.kinds(n), [("case_located", ["cme-lead@derbyshire.example.org"]),
                       ("case_closed_referrer", ["hv@clinic.example.net"])],
          "DER: on-roll closes the case; the referrer is told it is closed")
+    # 5. an officer closes Ella's case by hand (§7): the referrer is told too,
+    # once, and without the outcome; a second close is refused
+    ref = [c for c in p.cases() if c["child"]["surname"] == "Hughes"][0]["ref"]
+    n = len(p.outbox())
+    r = cmegw(p.conf, "case", "close", ref, "moved_la", "family moved to Kent",
+              now="2027-01-12T09:00:00Z")
+    t.ok(r.returncode == 0, "DER: case close exits 0", r.stderr)
+    t.eq(p.case(ref)["status"], "closed", "DER: the case is closed")
+    t.eq(p.kinds(n), [("case_closed_referrer", ["dsl@riverside.sch.test"])],
+         "DER: an officer's closure queues case_closed_referrer to the acknowledged referrer")
+    t.eq([o["status"] for o in p.outbox()[n:]], ["queued"], "DER: queued for `cmegw send`")
+    db = sqlite3.connect(os.path.join(p.work, "db", "cmegw.db"))
+    raw = db.execute("SELECT raw FROM outbox WHERE kind = 'case_closed_referrer' AND"
+                     " recipients LIKE '%riverside%'").fetchone()[0]
+    db.close()
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    body = msg.get_body(preferencelist=("plain",)).get_content()
+    t.ok(ref in msg["Subject"] and "enquiries are complete" in body and
+         "moved_la" not in body and "Kent" not in body,
+         "DER: the notice names the case, not the outcome or the note", body)
+    r = cmegw(p.conf, "case", "close", ref, "moved_la", now="2027-01-12T09:05:00Z")
+    t.ok(r.returncode == 2 and "not an open case" in r.stderr,
+         "DER: closing it again is refused", r.stderr)
+    t.eq(len(p.outbox()), n + 1, "DER: and queues nothing more")
     p.done()
 
 

@@ -421,5 +421,29 @@ def main(t):
         t.ok(re.search(r"local/ack_referrer\.html' line 2: unknown name 'chlid_name'", r.stderr),
              "naming the override file, the line and the name", r.stderr)
 
+        # An officer closes a case by hand under tell_referrer_on_close: `send`
+        # delivers case_closed_referrer to the acknowledged referrer, once.
+        told = config(s, work, name="told.conf",
+                      extra="[routing]\ntell_referrer_on_close = yes\n")
+        ack = [o for o in by_kind(cmegw_json(told, "outbox"), "ack_referrer")
+               if o["to"] == [OAKFIELD]][0]
+        before = len(raw_messages(s, OAKFIELD))
+        r = cmegw(told, "case", "close", ack["case_ref"], "moved_la")
+        t.eq(r.returncode, 0, "case close under tell_referrer_on_close exits 0: " + last(r))
+        r = cmegw(told, "send")
+        t.eq(r.returncode, 0, "send exits 0: " + last(r))
+        r = cmegw(told, "case", "close", ack["case_ref"], "moved_la")
+        t.eq(r.returncode, 2, "a second close is refused: " + last(r))
+        cmegw(told, "send")
+        s.mailbox(OAKFIELD, wait=20, count=before + 1)
+        s.mailbox(OAKFIELD, wait=2, count=before + 2)   # a second would be here by now
+        got = [m for m in raw_messages(s, OAKFIELD) if "case closed" in str(m["Subject"])]
+        t.eq(len(got), 1, "the referrer got one case_closed_referrer")
+        if got:
+            t.ok("[%s]" % ack["case_ref"] in str(got[0]["Subject"]), "with the case tag")
+            text, html = parts(got[0])
+            t.ok(text and "moved_la" not in text and "enquiries are complete" in text,
+                 "saying the case is closed, not the outcome", text)
+
 
 run(main)

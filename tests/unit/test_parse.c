@@ -395,6 +395,11 @@ static const struct {
 	{ "Sex", PARSE_F_SEX, PARSE_SECT_NONE, -1 },
 	{ "Unique Pupil Number", PARSE_F_UPN, PARSE_SECT_NONE, -1 },
 	{ "UPN (if known)", PARSE_F_UPN, PARSE_SECT_NONE, -1 },
+	{ "Former UPN", PARSE_F_FORMER_UPN, PARSE_SECT_NONE, -1 },
+	{ "Previous UPN", PARSE_F_FORMER_UPN, PARSE_SECT_NONE, -1 },
+	{ "Old UPN", PARSE_F_FORMER_UPN, PARSE_SECT_NONE, -1 },
+	{ "Former unique pupil number", PARSE_F_FORMER_UPN, PARSE_SECT_NONE, -1 },
+	{ "Pupil's former UPN", PARSE_F_FORMER_UPN, PARSE_SECT_CHILD, -1 },
 	{ "Ethnicity", PARSE_F_ETHNICITY, PARSE_SECT_NONE, -1 },
 	{ "EAL", PARSE_F_EAL, PARSE_SECT_NONE, -1 },
 	{ "Free school meals (FSM)", PARSE_F_FSM, PARSE_SECT_NONE, -1 },
@@ -714,6 +719,15 @@ static void test_role_domains(void **state)
 	"\nDate: Wed, 4 Mar 2026 09:12:00 +0000\nMessage-ID: <t@example.org>\nMIME-Version: 1.0\n"
 #define TEXT "Content-Type: text/plain; charset=utf-8\n\n"
 #define FORM "Child's name: Amy Smith\nDate of birth: 03/04/2015\n"
+/* a CTF attachment whose pupil's BasicDetails hold FORMER */
+#define CTF_FORMER(former) "Content-Type: multipart/mixed; boundary=b\n\n--b\n" TEXT \
+	"CTF attached.\n--b\nContent-Type: application/xml; name=\"8872345_CTF_887LLLL_001.XML\"\n" \
+	"Content-Disposition: attachment; filename=\"8872345_CTF_887LLLL_001.XML\"\n\n" \
+	"<?xml version=\"1.0\"?><CTfile><Header><DocumentName>Common Transfer File</DocumentName>" \
+	"<SourceSchool><LEA>887</LEA><Estab>2345</Estab></SourceSchool></Header><CTFpupilData>" \
+	"<Pupil><UPN>H801200001001</UPN><Surname>Smith</Surname><Forename>Amy</Forename>" \
+	"<DOB>2015-04-03</DOB><BasicDetails>" former "</BasicDetails></Pupil></CTFpupilData>" \
+	"</CTfile>\n--b--\n"
 
 static const struct {
 	const char *msg;
@@ -1041,6 +1055,39 @@ static const struct { const char *msg, *path, *want; } field_rows[] = {
 	/* quoted text is not the sender's */
 	{ HDR("jo@example.org", "CME referral") TEXT "> Surname: Smith\nSurname: Jones\n",
 	  "child.surname", "Jones" },
+	/* former UPNs: normalised and checked like the UPN, never taken for it */
+	{ HDR("jo@example.org", "CME referral") TEXT FORM "Former UPN: h801 2000 0100 1\n",
+	  "child.former_upn", "H801200001001" },
+	{ HDR("jo@example.org", "CME referral") TEXT FORM "Former UPN: h801 2000 0100 1\n",
+	  "child.upn", NULL },
+	{ HDR("jo@example.org", "CME referral") TEXT FORM "Previous UPN: B801200005001\n"
+	  "UPN: H801200001001\n", "child.upn", "H801200001001" },
+	{ HDR("jo@example.org", "CME referral") TEXT FORM "Previous UPN: B801200005001\n"
+	  "UPN: H801200001001\n", "child.former_upn", "B801200005001" },
+	{ HDR("jo@example.org", "CME referral") TEXT FORM "Old UPN: B801200005001\n", "issues#",
+	  "0" },
+	{ HDR("jo@example.org", "CME referral") TEXT FORM "Former UPN: Z801200001001\n",
+	  "child.former_upn", "Z801200001001" },
+	{ HDR("jo@example.org", "CME referral") TEXT FORM "Former UPN: Z801200001001\n",
+	  "issues.0.field", "child.former_upn" },
+	{ HDR("jo@example.org", "CME referral") TEXT FORM "Former UPN: Z801200001001\n",
+	  "issues.0.problem", "former UPN check letter is wrong in 'Z801200001001'" },
+	{ HDR("jo@example.org", "CME referral") TEXT FORM "Former UPN: UN2\n", "issues#", "0" },
+	/* a CTF pupil's FormerUPN; the first of several is kept, the rest counted */
+	{ HDR("s@school.example.org", "CTF") CTF_FORMER("<FormerUPN>B801200005001</FormerUPN>"),
+	  "child.former_upn", "B801200005001" },
+	{ HDR("s@school.example.org", "CTF") CTF_FORMER("<FormerUPN>B801200005001</FormerUPN>"),
+	  "child.upn", "H801200001001" },
+	{ HDR("s@school.example.org", "CTF") CTF_FORMER("<FormerUPN>B801200005001</FormerUPN>"),
+	  "issues#", "0" },
+	{ HDR("s@school.example.org", "CTF") CTF_FORMER("<FormerUPN>B801200005001</FormerUPN>"
+	  "<FormerUPN>G80120000101A</FormerUPN><FormerUPN>R674123101121</FormerUPN>"),
+	  "child.former_upn", "B801200005001" },
+	{ HDR("s@school.example.org", "CTF") CTF_FORMER("<FormerUPN>B801200005001</FormerUPN>"
+	  "<FormerUPN>G80120000101A</FormerUPN><FormerUPN>R674123101121</FormerUPN>"),
+	  "issues.0.problem", "2 more former UPNs given, not kept: 'G80120000101A', 'R674123101121'" },
+	{ HDR("s@school.example.org", "CTF") CTF_FORMER("<FormerUPN>a801200005001</FormerUPN>"),
+	  "issues.0.field", "child.former_upn" },
 };
 
 static void test_fields(void **state)
@@ -1107,7 +1154,7 @@ static void test_json_shape(void **state)
 	static const char *const message[] = { "message_id", "from", "subject", "date", NULL };
 	static const char *const child[] = {
 		"forename", "middle_names", "surname", "preferred_name", "dob", "sex", "upn",
-		"ethnicity", "eal", "fsm", "sen", NULL,
+		"former_upn", "ethnicity", "eal", "fsm", "sen", NULL,
 	};
 	static const char *const carer[] = { "name", "relationship", "phone", "email",
 					     "parental_responsibility", NULL };

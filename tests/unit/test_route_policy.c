@@ -361,6 +361,138 @@ static void test_referrer_on_close(void **state)
 	}
 }
 
+static const char *fake_referrer_ours(void *ctx, int64_t case_id)
+{
+	(void)ctx; (void)case_id;
+	return "CME@der.example.org";
+}
+
+/* an officer's closure by hand: the same rule, the outcome kept out of the mail */
+static void test_officer_close(void **state)
+{
+	(void)state;
+	static const struct {
+		bool on;
+		const char *(*referrer)(void *ctx, int64_t case_id);
+		int64_t case_id;
+		const char *notices;
+	} close_rows[] = {
+		{ true, fake_referrer, 7, "case_closed_referrer" },
+		{ false, fake_referrer, 7, "" },
+		{ true, fake_referrer, 8, "" },             /* nobody was acknowledged */
+		{ true, fake_referrer_ours, 7, "" },        /* never to ourselves */
+		{ true, NULL, 7, "" },                      /* a view without the look-up */
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(close_rows); i++) {
+		static int registered;
+		struct route_view v = { &registered, fake_postcode_la, fake_by_upn, NULL, NULL, NULL,
+					fake_candidates, NULL, close_rows[i].referrer };
+		struct route_policy p = { .our_la = "E10000007", .our_address = "cme@der.example.org",
+					  .team = (char **)team,
+					  .referrer_on_close = close_rows[i].on };
+		struct route_case c = { close_rows[i].case_id, "CME-2026-000007", ROUTE_RISK_HIGH,
+					"E10000007" };
+		struct route_decision *d = route_officer_close(&c, "died", &v, &p);
+		g_autofree char *kinds = kinds_text(d->notices, false);
+		if (strcmp(kinds, close_rows[i].notices) != 0)
+			fail_msg("officer close row %zu: notices '%s'", i, kinds);
+		assert_int_equal(d->action, ROUTE_ACTION_CLOSE);
+		assert_string_equal(d->case_ref, "CME-2026-000007");
+		assert_string_equal(d->outcome, "died");
+		for (guint k = 0; k < d->notices->len; k++) {
+			const struct route_notice *n = g_ptr_array_index(d->notices, k);
+			assert_null(strstr(n->reason, "died"));
+			assert_string_equal(n->to[0], "dsl@school.example.net");
+		}
+		route_decision_free(d);
+	}
+}
+
+/* ---- former UPNs: a register whose child has a UPN and a former UPN ---- */
+
+#define CASE_UPN "H801200001001"
+#define CASE_FORMER "B801200005001"
+
+/* fake_by_upn_former - the store's look-up: UPN or former UPN */
+static bool fake_by_upn_former(void *ctx, const char *upn, struct route_case *c_r)
+{
+	(void)ctx;
+	if (strcmp(upn, CASE_UPN) != 0 && strcmp(upn, CASE_FORMER) != 0)
+		return false;
+	*c_r = (struct route_case){ 9, "CME-2026-000009", ROUTE_RISK_STANDARD, "E06000035" };
+	return true;
+}
+
+static void fake_candidates_former(void *ctx, const char *key, const char *surname,
+				   const char *dob, GPtrArray *out)
+{
+	(void)ctx; (void)key; (void)surname; (void)dob;
+	struct route_candidate *c = g_new0(struct route_candidate, 1);
+	c->id = 9;
+	c->ref = g_strdup("CME-2026-000009");
+	c->residence_la = g_strdup("E06000035");
+	c->forename = g_strdup("Amelia");
+	c->surname = g_strdup("Testchild");
+	c->dob = g_strdup("2015-03-14");
+	c->upn = g_strdup(CASE_UPN);
+	c->former_upn = g_strdup(CASE_FORMER);
+	g_ptr_array_add(out, c);
+}
+
+static const struct {
+	const char *name;
+	bool by_upn;                 /* the view has case_by_upn (else only candidates) */
+	const char *forename, *upn, *former_upn;
+	enum route_action action;
+	const char *reason_has;
+} former_rows[] = {
+	{ "record's former UPN is the case's UPN: update", true,
+	  "Amelia", "R674123101121", CASE_UPN, ROUTE_ACTION_UPDATE, "by former upn" },
+	{ "record's UPN is the case's former UPN: update", true,
+	  "Amelia", CASE_FORMER, NULL, ROUTE_ACTION_UPDATE, "matched open case" },
+	{ "another valid UPN, no former UPN, same names and dob: never merged", true,
+	  "Amelia", "R674123101121", NULL, ROUTE_ACTION_OPEN, "new case" },
+	{ "another valid UPN, former UPN with a wrong check letter: never merged", true,
+	  "Amelia", "R674123101121", "Z801200001001", ROUTE_ACTION_OPEN, "new case" },
+	{ "a UN placeholder former UPN is not used", true,
+	  "Amelia", "R674123101121", "UN1", ROUTE_ACTION_OPEN, "new case" },
+	{ "candidates only: record's former UPN is the case's UPN", false,
+	  "Bella", "R674123101121", CASE_UPN, ROUTE_ACTION_UPDATE, "by former upn" },
+	{ "candidates only: record's UPN is the case's former UPN", false,
+	  "Bella", CASE_FORMER, NULL, ROUTE_ACTION_UPDATE, "by former upn" },
+	{ "candidates only: another valid UPN: never merged", false,
+	  "Amelia", "R674123101121", NULL, ROUTE_ACTION_OPEN, "new case" },
+};
+
+static void test_former_upn(void **state)
+{
+	(void)state;
+	struct route_policy p = { .our_la = "E06000035", .our_address = "cme@med.example.org",
+				  .team = (char **)team };
+	for (size_t i = 0; i < G_N_ELEMENTS(former_rows); i++) {
+		struct route_view v = { &p, fake_postcode_la,
+					former_rows[i].by_upn ? fake_by_upn_former : NULL, NULL,
+					NULL, NULL, fake_candidates_former, NULL, NULL };
+		struct parse_record *r = parse_record_new();
+		r->kind = PARSE_KIND_REFERRAL;
+		r->child.forename = g_strdup(former_rows[i].forename);
+		r->child.surname = g_strdup("Testchild");
+		r->child.dob = g_strdup("2015-03-14");
+		r->child.upn = g_strdup(former_rows[i].upn);
+		r->child.former_upn = g_strdup(former_rows[i].former_upn);
+		r->address.postcode = g_strdup("ME4 4TR");
+		r->referrer.email = g_strdup("dsl@school.example.net");
+		struct route_decision *d = route_decide(r, &v, &p);
+		if (d->action != former_rows[i].action || !strstr(d->reason, former_rows[i].reason_has))
+			fail_msg("former upn row %zu (%s): action %d, reason '%s'", i,
+				 former_rows[i].name, d->action, d->reason);
+		if (d->action == ROUTE_ACTION_UPDATE)
+			assert_string_equal(d->case_ref, "CME-2026-000009");
+		route_decision_free(d);
+		parse_record_free(r);
+	}
+}
+
 /* two-tier areas: the county is the education authority (DOMAIN.md §7) */
 static void test_education_la(void **state)
 {
@@ -390,6 +522,8 @@ int main(void)
 		cmocka_unit_test(test_education_la),
 		cmocka_unit_test(test_siblings),
 		cmocka_unit_test(test_referrer_on_close),
+		cmocka_unit_test(test_former_upn),
+		cmocka_unit_test(test_officer_close),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@
 #include <cmocka.h>
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <sqlite3.h>
 #include "store/store.h"
 #include "parse/parse_p.h"
 
@@ -162,6 +163,99 @@ static void test_refs_and_matching(void **state)
 	parse_record_free(r);
 }
 
+/* test_former_upn - a child's former UPN finds its open case as its UPN
+ * does; a register from before former UPNs (schema 3) gains the column */
+static void test_former_upn(void **state)
+{
+	struct fixture *f = *state;
+	GError *err = NULL;
+	struct parse_record *r = child("Testchild", "2015-03-14", "R674123101121");
+	r->child.former_upn = g_strdup("H801200001001");
+	struct route_decision *d = decision(ROUTE_RISK_STANDARD, "E06000035");
+	int64_t id = 0, other = 0;
+	char *ref = NULL, *ref2 = NULL;
+	int64_t row = add_message(f, "ff", "former@example.net", 1);
+	struct parse_record *r2 = child("Other", "2014-01-01", "B801200005001");
+	assert_true(store_case_open(f->db, r2, d, row, f->now, &other, &ref2, &err));
+	assert_true(store_case_open(f->db, r, d, row, f->now, &id, &ref, &err));
+
+	struct route_view v;
+	store_route_view(f->db, f->now, &v);
+	struct route_case c = { 0 };
+	static const struct { const char *upn; int which; } rows[] = {
+		{ "R674123101121", 1 },    /* the UPN */
+		{ "H801200001001", 1 },    /* the former UPN */
+		{ "B801200005001", 2 },    /* the other child's UPN */
+		{ "G80120000101A", 0 },    /* nobody's */
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
+		bool found = v.case_by_upn(v.ctx, rows[i].upn, &c);
+		if (found != (rows[i].which != 0) ||
+		    (found && c.id != (rows[i].which == 1 ? id : other)))
+			fail_msg("case_by_upn row %zu (%s): found %d id %lld", i, rows[i].upn, found,
+				 (long long)c.id);
+	}
+	GPtrArray *cands = g_ptr_array_new_with_free_func((GDestroyNotify)route_candidate_free);
+	v.candidates(v.ctx, "testchild", "Testchild", "2015-03-14", cands);
+	assert_int_equal(cands->len, 1);
+	struct route_candidate *cand = g_ptr_array_index(cands, 0);
+	assert_string_equal(cand->former_upn, "H801200001001");
+	g_ptr_array_unref(cands);
+	JsonNode *one = store_case_json(f->db, ref, &err);
+	assert_non_null(one);
+	JsonObject *ch = json_object_get_object_member(json_node_get_object(one), "child");
+	assert_string_equal(json_object_get_string_member(ch, "former_upn"), "H801200001001");
+	json_node_unref(one);
+	/* a record whose former UPN is the child's UPN gives the child its new
+	 * one (the old kept as the former); a UN placeholder changes nothing */
+	struct parse_record *un = child("Testchild", "2015-03-14", "UN1");
+	un->child.former_upn = g_strdup("R674123101121");
+	assert_true(store_case_update(f->db, id, un, d, row, f->now, &err));
+	assert_true(v.case_by_upn(v.ctx, "H801200001001", &c));
+	struct parse_record *renum = child("Testchild", "2015-03-14", "G80120000101A");
+	renum->child.former_upn = g_strdup("R674123101121");
+	assert_true(store_case_update(f->db, id, renum, d, row, f->now, &err));
+	assert_true(v.case_by_upn(v.ctx, "G80120000101A", &c));
+	assert_int_equal(c.id, id);
+	assert_true(v.case_by_upn(v.ctx, "R674123101121", &c));
+	assert_int_equal(c.id, id);
+	assert_false(v.case_by_upn(v.ctx, "H801200001001", &c));
+	parse_record_free(un);
+	parse_record_free(renum);
+	/* a closed case is not found by its former UPN */
+	assert_true(store_case_close(f->db, id, "on_roll", "test", row, f->now, &err));
+	assert_false(v.case_by_upn(v.ctx, "R674123101121", &c));
+
+	/* schema 3 -> 4 on a register with data: the column and its index */
+	store_free(f->db);
+	sqlite3 *raw = NULL;
+	assert_int_equal(sqlite3_open(f->path, &raw), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(raw, "DROP INDEX children_former_upn;"
+				      " ALTER TABLE children DROP COLUMN former_upn;"
+				      " PRAGMA user_version = 3;", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(raw);
+	f->db = store_open(f->path, &err);
+	assert_non_null(f->db);
+	store_route_view(f->db, f->now, &v);
+	assert_true(v.case_by_upn(v.ctx, "B801200005001", &c));   /* the data survived */
+	assert_int_equal(c.id, other);
+	assert_false(v.case_by_upn(v.ctx, "H801200001001", &c));
+	assert_int_equal(sqlite3_open(f->path, &raw), SQLITE_OK);
+	sqlite3_stmt *st = NULL;
+	assert_int_equal(sqlite3_prepare_v2(raw, "SELECT count(*) FROM sqlite_master WHERE"
+					    " name = 'children_former_upn'", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 1);
+	sqlite3_finalize(st);
+	sqlite3_close(raw);
+
+	g_free(ref);
+	g_free(ref2);
+	route_decision_free(d);
+	parse_record_free(r);
+	parse_record_free(r2);
+}
+
 static void test_rollback(void **state)
 {
 	struct fixture *f = *state;
@@ -304,6 +398,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_schema, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refs_and_matching, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_former_upn, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duplicates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbox, setup, teardown),
