@@ -22,7 +22,8 @@ enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
 struct globals {
 	const char *config_path;
-	GDateTime *now;
+	GDateTime *now;        /* --now, else the time the command started */
+	gint64 started;        /* monotonic clock at start, for `run` */
 	const char *format;    /* table (default), json, csv */
 	bool all;
 	bool send;
@@ -308,10 +309,12 @@ static void nap(unsigned seconds)
 		g_usleep(G_USEC_PER_SEC / 4);
 }
 
-/* run_cycle - one poll of the open session and a send; false: reconnect */
-static bool run_cycle(struct config *c, struct store *db, struct ingest_imap *imap)
+/* run_cycle - one poll of the open session and a send; false: reconnect.
+ * The daemon's clock is the start time (--now when given) plus the time run. */
+static bool run_cycle(const struct globals *g, struct config *c, struct store *db,
+		      struct ingest_imap *imap)
 {
-	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+	g_autoptr(GDateTime) now = g_date_time_add(g->now, g_get_monotonic_time() - g->started);
 	g_autoptr(GError) err = NULL;
 	struct pipeline p;
 	if (!pipeline_init(&p, c, db, now, &err)) {
@@ -354,7 +357,7 @@ static int cmd_run(struct globals *g, struct config *c, struct store *db,
 			backoff = MIN(backoff * 2, 300);
 			continue;
 		}
-		if (!run_cycle(c, db, imap)) {
+		if (!run_cycle(g, c, db, imap)) {
 			g_clear_pointer(&imap, ingest_imap_free);
 			nap(backoff);
 			continue;
@@ -852,6 +855,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	struct globals g = { 0 };
 	g.now = g_date_time_new_now_utc();
+	g.started = g_get_monotonic_time();
 	int n = argc - 1;
 	bool help = false;
 	int rc = parse_options(&g, &n, argv + 1, &help);

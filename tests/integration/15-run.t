@@ -49,7 +49,26 @@ def main(t):
         text = log.read()
         t.ok("run: stopped" in text, "it says it stopped", text)
         t.ok("Testchild" not in text, "its log names no child")
-        t.eq(len(cmegw_json(conf, "cases")), 1, "one case in the register")
+        cases = cmegw_json(conf, "cases")
+        t.eq(len(cases), 1, "one case in the register")
+
+        # --now is honoured by the daemon too: its clock starts there.
+        s.send(REFERRER, CME, os.path.join(ROOT, "examples", "referrals",
+                                           "03-cross-border-referral.eml"))
+        s.mailbox(CME, wait=20, count=1)
+        d = subprocess.Popen([CMEGW, "--config", conf, "--now", "2027-06-01T09:00:00Z", "run"],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.time() + 20
+            while time.time() < deadline and len(cmegw_json(conf, "cases")) < 2:
+                time.sleep(0.3)
+        finally:
+            d.send_signal(signal.SIGTERM)
+            d.wait(timeout=10)
+        refs = sorted(c["ref"] for c in cmegw_json(conf, "cases"))
+        t.ok(len(refs) == 2 and refs[1].startswith("CME-2027-"),
+             "a case opened by `run --now 2027-...` is numbered in 2027", refs)
 
 
 run(main)
