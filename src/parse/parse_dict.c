@@ -12,6 +12,7 @@ struct parse_dictionary {
 	GPtrArray *prefixes;     /* struct parse_dict_prefix * */
 	GPtrArray *kinds[PARSE_DICT_KINDS];   /* char *, parse_words() form */
 	GPtrArray *grounds;      /* struct parse_dict_ground *, in file order */
+	guint serial;            /* unique to this dictionary in the process (memo keys) */
 };
 
 /* The built-in copy of data/fields.conf, for callers that load none. The
@@ -98,7 +99,10 @@ void parse_dictionary_free(struct parse_dictionary *d)
 
 static struct parse_dictionary *dict_alloc(void)
 {
+	static gint serials;
 	struct parse_dictionary *d = g_new0(struct parse_dictionary, 1);
+
+	d->serial = (guint)g_atomic_int_add(&serials, 1) + 1;
 
 	d->labels = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	d->prefixes = g_ptr_array_new_with_free_func(prefix_free);
@@ -335,6 +339,11 @@ static const struct parse_dictionary *dict_now(void)
 const struct parse_dict_label *parse_dict_label(const char *words)
 {
 	return g_hash_table_lookup(dict_now()->labels, words);
+}
+
+guint parse_dict_serial(void)
+{
+	return dict_now()->serial;
 }
 
 const GPtrArray *parse_dict_prefixes(void)

@@ -1006,14 +1006,10 @@ static bool home_words(const char *label)
 	static const char *const words[] = { "home", "current", "last known", "residential",
 					     "permanent", NULL };
 	g_autofree char *w = parse_words(label);
-	g_autofree char *padded = g_strdup_printf(" %s ", w);
 
-	for (const char *const *p = words; *p != NULL; p++) {
-		g_autofree char *x = g_strdup_printf(" %s ", *p);
-
-		if (strstr(padded, x) != NULL)
+	for (const char *const *p = words; *p != NULL; p++)
+		if (parse_words_has(w, *p))
 			return true;
-	}
 	return false;
 }
 
@@ -1225,6 +1221,52 @@ static GRegex *prose_regex(GRegex **slot, const char *pattern)
 	return *slot;
 }
 
+/* ascii_only - TEXT is all ASCII */
+static bool ascii_only(const char *text)
+{
+	for (; *text != '\0'; text++)
+		if ((unsigned char)*text >= 0x80)
+			return false;
+	return true;
+}
+
+/* ascii_has_ci - TEXT holds WORD (lower case ASCII), ASCII case ignored */
+static bool ascii_has_ci(const char *text, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (; *text != '\0'; text++)
+		if (g_ascii_tolower(*text) == word[0] && g_ascii_strncasecmp(text, word, n) == 0)
+			return true;
+	return false;
+}
+
+/* The prose patterns are costly to run and most text cannot match them: a
+ * match needs what these look for. In ASCII text \d is [0-9] and case is
+ * ASCII case (in other text Unicode digits and case folding count, so the
+ * patterns run). The school pattern is case-sensitive: its words must be
+ * there as written, in any text. */
+static bool may_give_age(const char *text, bool ascii)
+{
+	if (!ascii)
+		return true;
+	for (; *text != '\0'; text++)
+		if (g_ascii_isdigit(*text))
+			return true;
+	return false;
+}
+
+static bool may_name_school(const char *text)
+{
+	return strstr(text, "School") != NULL || strstr(text, "Academy") != NULL ||
+	       strstr(text, "College") != NULL;
+}
+
+static bool may_say_out_of_school(const char *text, bool ascii)
+{
+	return !ascii || ascii_has_ci(text, "school") || ascii_has_ci(text, "education");
+}
+
 /* prose_facts - what a person's own words give: a postcode, an age, a
  * school's name, and whether it is about a child out of school */
 static void prose_facts(struct parse_draft *d, const char *text)
@@ -1245,13 +1287,14 @@ static void prose_facts(struct parse_draft *d, const char *text)
 		"doesn.t go to school|not been to school)\\b");
 	GMatchInfo *m = NULL;
 	size_t b, n;
+	bool ascii = ascii_only(text);
 
 	if (d->free_postcode == NULL && parse_postcode_find(text, &b, &n)) {
 		g_autofree char *pc = g_strndup(text + b, n);
 
 		d->free_postcode = parse_postcode_normalise(pc);
 	}
-	if (d->free_age < 0 && g_regex_match(ar, text, 0, &m)) {
+	if (d->free_age < 0 && may_give_age(text, ascii) && g_regex_match(ar, text, 0, &m)) {
 		g_autofree char *a = g_match_info_fetch(m, 1);
 		g_autofree char *y = g_match_info_fetch(m, 2);
 		int age = atoi(a != NULL && a[0] != '\0' ? a : y != NULL ? y : "");
@@ -1261,13 +1304,13 @@ static void prose_facts(struct parse_draft *d, const char *text)
 	}
 	g_match_info_free(m);
 	m = NULL;
-	if (d->free_school == NULL && g_regex_match(sr, text, 0, &m)) {
+	if (d->free_school == NULL && may_name_school(text) && g_regex_match(sr, text, 0, &m)) {
 		g_autofree char *sch = g_match_info_fetch(m, 1);
 
 		d->free_school = parse_fold(sch);
 	}
 	g_match_info_free(m);
-	if (!d->free_child)
+	if (!d->free_child && may_say_out_of_school(text, ascii))
 		d->free_child = g_regex_match(cr, text, 0, NULL);
 }
 

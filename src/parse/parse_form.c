@@ -62,11 +62,13 @@ void parse_item_add_line(struct parse_item *it, const char *line)
 }
 
 /* strip_decoration - drop bullets, rules and emphasis around a line:
- * "** Child details **", "== Parent/carer 1 ==", "- Name: x", "• Name: x" */
+ * "** Child details **", "== Parent/carer 1 ==", "- Name: x", "• Name: x".
+ * LINE is folded already (parse_fold), but for maybe a space at its end,
+ * which goes with the decoration: folding it again would change nothing. */
 static char *strip_decoration(const char *line)
 {
 	static const char deco[] = "*#=_~|>";
-	g_autofree char *f = parse_fold(line);
+	char *f = g_strdup(line);
 	char *b, *e;
 
 	if (f == NULL)
@@ -80,8 +82,17 @@ static char *strip_decoration(const char *line)
 	e = b + strlen(b);
 	while (e > b && (strchr(deco, e[-1]) != NULL || e[-1] == ' ' || e[-1] == '-'))
 		e--;
-	*e = '\0';
-	return parse_fold(b);
+	/* F is folded, so what is left between B and E is too, but for the one
+	 * space a bullet may leave in front (parse_fold of it, in place) */
+	if (*b == ' ')
+		b++;
+	if (b >= e) {
+		g_free(f);
+		return NULL;
+	}
+	memmove(f, b, (size_t)(e - b));
+	f[e - b] = '\0';
+	return f;
 }
 
 /* is_rule - a line of only - = _ * ~ (a separator) */
@@ -93,11 +104,16 @@ static bool is_rule(const char *f)
 	return true;
 }
 
+/* ci_contains - HAY holds NEEDLE (lower case ASCII), ASCII case ignored */
 static bool ci_contains(const char *hay, const char *needle)
 {
-	g_autofree char *h = g_ascii_strdown(hay, -1);
+	size_t n = strlen(needle);
+	char lo = needle[0], up = g_ascii_toupper(needle[0]);
 
-	return strstr(h, needle) != NULL;
+	for (const char *p = hay; *p != '\0'; p++)
+		if ((*p == lo || *p == up) && g_ascii_strncasecmp(p, needle, n) == 0)
+			return true;
+	return false;
 }
 
 /* is_original_marker - where the quoted original of a reply or forward starts */
@@ -215,8 +231,17 @@ static bool heading_like(const char *f)
 /* section_word_heading - "Section 2: Child details" -> "Child details" */
 static bool section_word_heading(const char *label)
 {
-	g_autofree char *w = parse_words(label);
 	static const char *const words[] = { "section", "part", "step", "page", NULL };
+	g_autofree char *w = NULL;
+	const char *q = label;
+
+	/* ASCII: the first letter or digit starts the words, and must be an s or p */
+	while (*q != '\0' && (unsigned char)*q < 0x80 && !g_ascii_isalnum(*q))
+		q++;
+	if (*q == '\0' || ((unsigned char)*q < 0x80 && g_ascii_tolower(*q) != 's' &&
+			     g_ascii_tolower(*q) != 'p'))
+		return false;
+	w = parse_words(label);
 
 	for (const char *const *p = words; *p != NULL; p++) {
 		size_t n = strlen(*p);

@@ -24,9 +24,12 @@ static const char *el_name(const xmlNode *n)
 	return n->type == XML_ELEMENT_NODE && n->name != NULL ? (const char *)n->name : "";
 }
 
+/* el_is - N is the element NAME (lower case) */
 static bool el_is(const xmlNode *n, const char *name)
 {
-	return g_ascii_strcasecmp(el_name(n), name) == 0;
+	const char *e = el_name(n);
+
+	return g_ascii_tolower(e[0]) == name[0] && g_ascii_strcasecmp(e, name) == 0;
 }
 
 static bool el_in(const xmlNode *n, const char *const *names)

@@ -283,32 +283,89 @@ static char *trim_words(const char *w)
 static void classify(const char *label, struct parse_label *out);
 
 /* A parse classifies the same labels several times (the text reader, the
- * field mapper); parse_message() keeps the answers for the length of a call. */
-static __thread GHashTable *memo;
+ * field mapper), and forms repeat the same labels message after message:
+ * the answers are kept on the thread from one parse_message() call to the
+ * next, for the dictionary they were read with (a new dictionary starts
+ * afresh). The tables hold at most MEMO_MAX entries: past that they start
+ * again, so memory stays bounded. Outside parse_message() they are not used. */
+#define MEMO_MAX 10000
+
+struct label_memo {
+	GHashTable *labels;      /* label -> struct parse_label */
+	GHashTable *headings;    /* heading -> struct heading_answer */
+	guint serial;            /* the dictionary LABELS were read with */
+	bool on;
+};
+
+struct heading_answer {
+	enum parse_section section;
+	int index;
+	const char *rel;
+};
+
+static void memo_free(gpointer p)
+{
+	struct label_memo *m = p;
+
+	g_hash_table_unref(m->labels);
+	g_hash_table_unref(m->headings);
+	g_free(m);
+}
+
+static GPrivate memo_key = G_PRIVATE_INIT(memo_free);
+
+static struct label_memo *memo_get(void)
+{
+	struct label_memo *m = g_private_get(&memo_key);
+
+	return m != NULL && m->on ? m : NULL;
+}
 
 void parse_label_memo(bool on)
 {
-	if (on && memo == NULL)
-		memo = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	else if (!on && memo != NULL)
-		g_clear_pointer(&memo, g_hash_table_unref);
+	struct label_memo *m = g_private_get(&memo_key);
+
+	if (!on) {
+		if (m != NULL)
+			m->on = false;
+		return;
+	}
+	if (m == NULL) {
+		m = g_new0(struct label_memo, 1);
+		m->labels = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+		m->headings = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+		g_private_set(&memo_key, m);
+	}
+	if (m->serial != parse_dict_serial()) {
+		g_hash_table_remove_all(m->labels);
+		m->serial = parse_dict_serial();
+	}
+	m->on = true;
+}
+
+/* memo_insert - KEY -> a copy of the N bytes at VALUE */
+static void memo_insert(GHashTable *t, const char *key, const void *value, size_t n)
+{
+	if (g_hash_table_size(t) >= MEMO_MAX)
+		g_hash_table_remove_all(t);
+	g_hash_table_insert(t, g_strdup(key), g_memdup2(value, n));
 }
 
 void parse_label_classify(const char *label, struct parse_label *out)
 {
+	struct label_memo *m = memo_get();
 	struct parse_label *hit;
 
-	if (memo == NULL || label == NULL) {
+	if (m == NULL || label == NULL) {
 		classify(label, out);
 		return;
 	}
-	if ((hit = g_hash_table_lookup(memo, label)) != NULL) {
+	if ((hit = g_hash_table_lookup(m->labels, label)) != NULL) {
 		*out = *hit;
 		return;
 	}
 	classify(label, out);
-	if (g_hash_table_size(memo) < 10000)
-		g_hash_table_insert(memo, g_strdup(label), g_memdup2(out, sizeof *out));
+	memo_insert(m->labels, label, out, sizeof *out);
 }
 
 /* classify - parse_label_classify without the memo */
@@ -383,7 +440,29 @@ static const char *heading_relationship(const char *w)
 	return NULL;
 }
 
+static enum parse_section heading_classify(const char *heading, int *index_r,
+					 const char **rel_r);
+
 enum parse_section parse_heading_classify(const char *heading, int *index_r, const char **rel_r)
+{
+	struct label_memo *m = memo_get();
+	struct heading_answer a, *hit;
+
+	if (m == NULL || heading == NULL)
+		return heading_classify(heading, index_r, rel_r);
+	if ((hit = g_hash_table_lookup(m->headings, heading)) == NULL) {
+		a.section = heading_classify(heading, &a.index, &a.rel);
+		memo_insert(m->headings, heading, &a, sizeof a);
+		hit = &a;
+	}
+	*index_r = hit->index;
+	*rel_r = hit->rel;
+	return hit->section;
+}
+
+/* heading_classify - parse_heading_classify without the memo */
+static enum parse_section heading_classify(const char *heading, int *index_r,
+					 const char **rel_r)
 {
 	static const char *const referrer[] = {
 		"referrer", "referrers", "referring", "referred by", "your details", "person making",

@@ -5,12 +5,30 @@
 
 #include "parse/parse_p.h"
 
+/* pin_charsets - glibc loads an iconv module (UTF-16.so, CP1252.so, ...)
+ * when a converter opens and unloads it when the last one closes, so each
+ * message that needs one paid for a dlopen() and its relocations, several
+ * times over. A converter held open for the life of the process keeps each
+ * module the mail we read commonly needs: Windows-1252 and Latin-1 text and
+ * headers, the UTF-16 of PDF strings, Latin-9. */
+static const char *const pinned_from[] = {
+	"WINDOWS-1252", "ISO-8859-1", "UTF-16BE", "ISO-8859-15",
+};
+static GIConv pinned[G_N_ELEMENTS(pinned_from)];   /* never closed */
+
+static void pin_charsets(void)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(pinned_from); i++)
+		pinned[i] = g_iconv_open("UTF-8", pinned_from[i]);
+}
+
 static void init_gmime(void)
 {
 	static gsize done;
 
 	if (g_once_init_enter(&done)) {
 		g_mime_init();
+		pin_charsets();
 		g_once_init_leave(&done, 1);
 	}
 }
@@ -28,6 +46,22 @@ static char *header_text(GMimeObject *obj, const char *name)
 }
 
 /* ---- headers ---- */
+
+/* date_text - DATE as g_date_time_format's "%Y-%m-%dT%H:%M:%S%:z" gives it
+ * (a year unpadded, the rest two digits), without its format machinery */
+static char *date_text(GDateTime *date)
+{
+	gint64 offset = g_date_time_get_utc_offset(date) / G_USEC_PER_SEC;
+	char sign = offset >= 0 ? '+' : '-';
+	int y, mo, d;
+
+	offset = ABS(offset);
+	g_date_time_get_ymd(date, &y, &mo, &d);
+	return g_strdup_printf("%d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", y, mo, d,
+			       g_date_time_get_hour(date), g_date_time_get_minute(date),
+			       g_date_time_get_second(date), sign, (int)(offset / 3600),
+			       (int)(offset / 60 % 60));
+}
 
 /* read_headers - message id, subject, date, sender */
 static void read_headers(struct parse_record *r, GMimeMessage *msg, char **from_name_r)
@@ -49,7 +83,7 @@ static void read_headers(struct parse_record *r, GMimeMessage *msg, char **from_
 		r->message.subject = parse_fold(c1);
 	}
 	if (date != NULL)
-		r->message.date = g_date_time_format(date, "%Y-%m-%dT%H:%M:%S%:z");
+		r->message.date = date_text(date);
 	parse_read_from(msg, &r->message.from, from_name_r);
 }
 
@@ -58,14 +92,9 @@ static void read_headers(struct parse_record *r, GMimeMessage *msg, char **from_
 /* words_any - W (parse_words form) holds one of PHRASES as whole words */
 static bool words_any(const char *w, const char *const *phrases)
 {
-	g_autofree char *padded = g_strdup_printf(" %s ", w);
-
-	for (; *phrases != NULL; phrases++) {
-		g_autofree char *p = g_strdup_printf(" %s ", *phrases);
-
-		if (strstr(padded, p) != NULL)
+	for (; *phrases != NULL; phrases++)
+		if (parse_words_has(w, *phrases))
 			return true;
-	}
 	return false;
 }
 
@@ -73,16 +102,10 @@ static bool words_any(const char *w, const char *const *phrases)
 static bool words_in(const char *w, enum parse_dict_kind kind)
 {
 	const GPtrArray *words = parse_dict_kind_words(kind);
-	g_autofree char *padded = g_strdup_printf(" %s ", w);
 
-	for (guint i = 0; i < words->len; i++) {
-		const char *p = g_ptr_array_index(words, i);
-		const char *hit = strstr(padded, p);
-
-		for (; hit != NULL; hit = strstr(hit + 1, p))
-			if (hit[-1] == ' ' && hit[strlen(p)] == ' ')
-				return true;
-	}
+	for (guint i = 0; i < words->len; i++)
+		if (parse_words_has(w, g_ptr_array_index(words, i)))
+			return true;
 	return false;
 }
 
@@ -424,6 +447,34 @@ static struct parse_record *build(GMimeMessage *msg, const struct parse_walk *w)
 	return draft_steal(&d);
 }
 
+/* A GMimeParser is a large object to build and tear down for each message:
+ * each thread keeps one and points it at the next message's stream. Between
+ * messages it reads an empty stream, so it holds on to no message. */
+static GPrivate parser_key = G_PRIVATE_INIT(g_object_unref);
+static GPrivate idle_key = G_PRIVATE_INIT(g_object_unref);
+
+static GMimeStream *idle_stream(void)
+{
+	GMimeStream *s = g_private_get(&idle_key);
+
+	if (s == NULL) {
+		s = g_mime_stream_mem_new();
+		g_private_set(&idle_key, s);
+	}
+	return s;
+}
+
+static GMimeParser *thread_parser(void)
+{
+	GMimeParser *p = g_private_get(&parser_key);
+
+	if (p == NULL) {
+		p = g_mime_parser_new_with_stream(idle_stream());
+		g_private_set(&parser_key, p);
+	}
+	return p;
+}
+
 /* over_limit - the record of a message over a limit: kind unknown, the
  * headers when they were read, an issue naming the limit */
 static struct parse_record *over_limit(GMimeMessage *msg, const char *problem)
@@ -464,9 +515,10 @@ struct parse_record *parse_message(const char *data, size_t len,
 	}
 	init_gmime();
 	stream = g_mime_stream_mem_new_with_buffer(data, len);
-	parser = g_mime_parser_new_with_stream(stream);
+	parser = thread_parser();
+	g_mime_parser_init_with_stream(parser, stream);
 	msg = g_mime_parser_construct_message(parser, NULL);
-	g_object_unref(parser);
+	g_mime_parser_init_with_stream(parser, idle_stream());   /* drop STREAM */
 	g_object_unref(stream);
 	if (msg == NULL) {
 		g_set_error(error, PARSE_ERROR, PARSE_ERROR_MIME, "cannot read the message as MIME");

@@ -151,6 +151,18 @@ char *parse_words(const char *text)
 	return g_string_free(out, FALSE);
 }
 
+bool parse_words_has(const char *w, const char *phrase)
+{
+	size_t n = strlen(phrase);
+
+	if (n == 0)
+		return false;
+	for (const char *p = w; (p = strstr(p, phrase)) != NULL; p++)
+		if ((p == w || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' '))
+			return true;
+	return false;
+}
+
 static bool word_in(const char *w, const char *const *list)
 {
 	for (; *list != NULL; list++)
@@ -581,6 +593,8 @@ static int box_at(const char *p, size_t *len_r)
 		"\xe2\x98\x90", "\xe2\x96\xa1", "[ ]", "( )", "[]", NULL,              /* ☐ □ */
 	};
 
+	if (*p != '[' && *p != '(' && *p != '\xe2')
+		return 0;   /* every box starts with one of these */
 	for (const char *const *t = ticked; *t != NULL; t++)
 		if (strncmp(p, *t, strlen(*t)) == 0) {
 			*len_r = strlen(*t);
@@ -604,7 +618,14 @@ static char *checked_answer(const char *text)
 	int ticked = -1, boxes = 0;
 	bool box_first = false;
 	size_t n;
+	const char *q;
 
+	for (q = text; *q != '\0' && box_at(q, &n) == 0; q++)
+		;
+	if (*q == '\0') {
+		g_string_free(cur, TRUE);
+		return NULL;   /* no boxes */
+	}
 	for (const char *p = text; *p != '\0';) {
 		int b = box_at(p, &n);
 
@@ -693,13 +714,19 @@ const char *parse_sex_read(const char *text)
 	return NULL;
 }
 
-/* has_words - W (space-separated words) holds the words PHRASE, not just
- * after "no" or "not" */
-static bool has_words(const char *w, const char *phrase)
+/* has_words - HAY (" " + space-separated words + " ") holds the words
+ * PHRASE, not just after "no" or "not" */
+static bool has_words(const char *hay, const char *phrase)
 {
-	g_autofree char *hay = g_strdup_printf(" %s ", w);
-	g_autofree char *needle = g_strdup_printf(" %s ", phrase);
+	char needle[64];
+	size_t n = strlen(phrase);
 	const char *p = hay;
+
+	g_assert(n + 3 <= sizeof needle);
+	needle[0] = ' ';
+	memcpy(needle + 1, phrase, n);
+	needle[n + 1] = ' ';
+	needle[n + 2] = '\0';
 
 	while ((p = strstr(p, needle)) != NULL) {
 		if (!(p - hay >= 3 && strncmp(p - 3, " no", 3) == 0) &&
@@ -727,16 +754,18 @@ const char *parse_sen_read(const char *text)
 		"none known", "no aln", NULL,
 	};
 	g_autofree char *w = answer_words(text);
+	g_autofree char *hay = NULL;
 
 	if (word_in(w, none))
 		return "none";
 	if (strcmp(w, "e") == 0)
 		return "ehcp";
+	hay = g_strdup_printf(" %s ", w);
 	for (const char *const *p = ehcp; *p != NULL; p++)
-		if (has_words(w, *p))
+		if (has_words(hay, *p))
 			return "ehcp";
 	for (const char *const *p = support; *p != NULL; p++)
-		if (has_words(w, *p))
+		if (has_words(hay, *p))
 			return "sen_support";
 	return NULL;
 }

@@ -90,6 +90,9 @@ char *parse_fold_lower(const char *text);
  * characters one space; dots and apostrophes vanish ("D.O.B." -> "dob",
  * "Child's" -> "childs"); "" when nothing is left */
 char *parse_words(const char *text);
+/* parse_words_has - W (parse_words form) holds the words PHRASE: PHRASE is
+ * there with a space or the end of W on each side */
+bool parse_words_has(const char *w, const char *phrase);
 /* parse_value_blank - "", "-", "n/a", "tbc", "not known", ...: a form's way
  * of leaving a field empty */
 bool parse_value_blank(const char *text);
@@ -221,6 +224,8 @@ const struct parse_dictionary *parse_dict_use(const struct parse_dictionary *dic
 /* lookups: borrowed from the dictionary in use */
 const struct parse_dict_label *parse_dict_label(const char *words);
 const GPtrArray *parse_dict_prefixes(void);        /* struct parse_dict_prefix * */
+/* parse_dict_serial - a number no other dictionary of the process has (never 0) */
+guint parse_dict_serial(void);
 const GPtrArray *parse_dict_kind_words(enum parse_dict_kind kind); /* char * */
 const GPtrArray *parse_dict_grounds(void);         /* struct parse_dict_ground * */
 

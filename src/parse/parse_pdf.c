@@ -66,12 +66,39 @@ static gint reading_order(gconstpointer a, gconstpointer b)
 	return MIN(x->x1, x->x2) < MIN(y->x1, y->x2) ? -1 : MIN(x->x1, x->x2) > MIN(y->x1, y->x2);
 }
 
+/* keep_globals - poppler builds its global tables (GlobalParams: character
+ * names, encodings) when the first document opens and throws them away when
+ * the last one closes, several milliseconds of work for every PDF read. An
+ * empty document held for the life of the process keeps them. */
+static void keep_globals(void)
+{
+	static const char empty_pdf[] =
+		"%PDF-1.4\n"
+		"1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+		"2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n"
+		"trailer\n<< /Size 3 /Root 1 0 R >>\n%%EOF\n";
+	static gsize done;
+
+	if (g_once_init_enter(&done)) {
+		GBytes *b = g_bytes_new_static(empty_pdf, sizeof empty_pdf - 1);
+		/* never freed: the one reference that keeps the tables */
+		static PopplerDocument *keeper;
+
+		keeper = poppler_document_new_from_bytes(b, NULL, NULL);
+		g_bytes_unref(b);
+		g_once_init_leave(&done, keeper != NULL ? 1 : 2);
+	}
+}
+
 bool parse_form_pdf(struct parse_form *form, const char *data, size_t len)
 {
-	g_autoptr(GBytes) bytes = g_bytes_new_static(data, len);
-	PopplerDocument *doc = poppler_document_new_from_bytes(bytes, NULL, NULL);
+	g_autoptr(GBytes) bytes = NULL;
+	PopplerDocument *doc;
 	int pages, fields = 0;
 
+	keep_globals();
+	bytes = g_bytes_new_static(data, len);
+	doc = poppler_document_new_from_bytes(bytes, NULL, NULL);
 	if (doc == NULL)
 		return false;
 	pages = MIN(poppler_document_get_n_pages(doc), MAX_PAGES);

@@ -219,22 +219,73 @@ static size_t hit_add(struct parse_risk_hit *hits, size_t n, const char *factor,
 	return n + 1;
 }
 
+/* The table by the first byte of its words, in table order: a word is
+ * tried only against the entries that can start there. Built once. */
+#define NO_ENTRY 0xffffu
+
+static guint16 first_entry[256];                   /* first entry for a byte */
+static guint16 next_entry[G_N_ELEMENTS(risk_words)]; /* the next with that byte */
+
+static void index_build(void)
+{
+	static gsize done;
+
+	if (g_once_init_enter(&done)) {
+		guint16 last[256];
+
+		for (size_t b = 0; b < 256; b++)
+			first_entry[b] = last[b] = NO_ENTRY;
+		for (size_t r = 0; r < G_N_ELEMENTS(risk_words); r++) {
+			unsigned char b = (unsigned char)risk_words[r].words[0];
+
+			next_entry[r] = NO_ENTRY;
+			if (last[b] == NO_ENTRY)
+				first_entry[b] = (guint16)r;
+			else
+				next_entry[last[b]] = (guint16)r;
+			last[b] = (guint16)r;
+		}
+		g_once_init_leave(&done, 1);
+	}
+}
+
 /* scan_clause - one clause's words against the table */
 static size_t scan_clause(const char *clause, bool label, struct parse_risk_hit *hits, size_t n)
 {
 	g_autofree char *w = parse_words(clause);
-	g_auto(GStrv) words = g_strsplit(w, " ", 0);
-	guint nw = g_strv_length(words);
+	char *stack[128];
+	g_autofree char **heap = NULL;
+	char **words = stack;
+	guint nw = 0, cap = G_N_ELEMENTS(stack);
 
 	if (w[0] == '\0')
 		return n;
+	/* split W in place at its single spaces (parse_words leaves no others) */
+	for (char *p = w;;) {
+		char *sp = strchr(p, ' ');
+
+		if (nw == cap) {
+			cap *= 2;
+			if (heap == NULL) {
+				heap = g_new(char *, cap);
+				memcpy(heap, stack, sizeof stack);
+			} else {
+				heap = g_renew(char *, heap, cap);
+			}
+			words = heap;
+		}
+		words[nw++] = p;
+		if (sp == NULL)
+			break;
+		*sp = '\0';
+		p = sp + 1;
+	}
 	for (guint i = 0; i < nw; i++)
-		for (size_t r = 0; r < G_N_ELEMENTS(risk_words); r++) {
+		for (guint r = first_entry[(unsigned char)words[i][0]]; r != NO_ENTRY;
+		     r = next_entry[r]) {
 			const struct risk_word *rw = &risk_words[r];
 			int neg;
 
-			if (words[i][0] != rw->words[0])
-				continue;   /* the cheap test first */
 			if ((rw->flags & LABEL_ONLY) && !label)
 				continue;
 			if ((rw->flags & TEXT_ONLY) && label)
@@ -253,10 +304,13 @@ static size_t scan_clause(const char *clause, bool label, struct parse_risk_hit 
 
 size_t parse_risk_scan(const char *text, bool label, struct parse_risk_hit *hits_r)
 {
-	g_autofree char *t = g_strndup(text != NULL ? text : "", MAX_SCAN);
+	/* a copy of no more than MAX_SCAN bytes (not a MAX_SCAN buffer each time) */
+	g_autofree char *t = g_strndup(text != NULL ? text : "",
+				       text != NULL ? strnlen(text, MAX_SCAN) : 0);
 	size_t n = 0;
 	char *p = t;
 
+	index_build();
 	/* clauses end at sentence punctuation, commas, dashes and new lines */
 	for (char *q = t;; q++) {
 		bool end = *q == '\0' || strchr(".;!?\n,()", *q) != NULL ||
@@ -365,24 +419,91 @@ void parse_risk_free_text(struct parse_record *r, GPtrArray *unsure, const char 
 	}
 }
 
+/* has_words - W (parse_words form) holds PHRASE as whole words */
+static bool has_words(const char *w, const char *phrase)
+{
+	size_t n = strlen(phrase);
+
+	for (const char *p = w; (p = strstr(p, phrase)) != NULL; p++)
+		if ((p == w || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' '))
+			return true;
+	return false;
+}
+
+/* spelled_at - the ASCII text at P spells WORD (lower case letters), ASCII
+ * case ignored, dots and apostrophes allowed between its letters: what the
+ * text must hold for parse_words() of it to hold WORD */
+static bool spelled_at(const char *p, const char *word)
+{
+	for (size_t k = 0;;) {
+		if (((unsigned char)*p | 0x20) != (unsigned char)word[k])
+			return false;
+		p++;
+		if (word[++k] == '\0')
+			return true;
+		while (*p == '.' || *p == '\'')
+			p++;
+	}
+}
+
+/* may_be_unknown - ASCII TEXT could name whereabouts or an address, or say
+ * someone cannot be located or traced: what every phrase below needs */
+static bool may_be_unknown(const char *text)
+{
+	for (const char *p = text; *p != '\0'; p++)
+		switch ((unsigned char)*p | 0x20) {
+		case 'w':
+			if (spelled_at(p, "whereabouts"))
+				return true;
+			break;
+		case 'a':
+			if (spelled_at(p, "address"))
+				return true;
+			break;
+		case 'l':
+			if (spelled_at(p, "locat"))
+				return true;
+			break;
+		case 't':
+			if (spelled_at(p, "trac"))
+				return true;
+			break;
+		default:
+			break;
+		}
+	return false;
+}
+
 bool parse_whereabouts_unknown(const char *text)
 {
 	static const char *const phrases[] = {
-		" whereabouts unknown ", " whereabouts are unknown ", " whereabouts is unknown ",
-		" whereabouts not known ", " whereabouts are not known ", " whereabouts remain unknown ",
-		" whereabouts are currently unknown ", " whereabouts currently unknown ",
-		" no forwarding address ", " without leaving a forwarding address ",
-		" address unknown ", " address is unknown ", " address not known ",
-		" address is not known ", " cannot be located ", " could not be located ",
-		" unable to locate ", " unable to trace ", " untraceable ", " not been located ",
-		" cannot be traced ", " could not be traced ", " not been traced ",
+		"whereabouts unknown", "whereabouts are unknown", "whereabouts is unknown",
+		"whereabouts not known", "whereabouts are not known", "whereabouts remain unknown",
+		"whereabouts are currently unknown", "whereabouts currently unknown",
+		"no forwarding address", "without leaving a forwarding address",
+		"address unknown", "address is unknown", "address not known",
+		"address is not known", "cannot be located", "could not be located",
+		"unable to locate", "unable to trace", "untraceable", "not been located",
+		"cannot be traced", "could not be traced", "not been traced",
 		NULL,
 	};
-	g_autofree char *w = parse_words(text);
-	g_autofree char *padded = g_strdup_printf(" %s ", w);
+	g_autofree char *w = NULL;
+	const char *c;
 
+	if (text == NULL)
+		return false;
+	/* most values name none of what the phrases need, and in ASCII text
+	 * that shows without reading the words */
+	for (c = text; *c != '\0' && (unsigned char)*c < 0x80; c++)
+		;
+	if (*c == '\0' && !may_be_unknown(text))
+		return false;
+	w = parse_words(text);
+	if (strstr(w, "whereabouts") == NULL && strstr(w, "address") == NULL &&
+	    strstr(w, "locat") == NULL && strstr(w, "trac") == NULL)
+		return false;
 	for (const char *const *p = phrases; *p != NULL; p++)
-		if (strstr(padded, *p) != NULL)
+		if (has_words(w, *p))
 			return true;
 	return false;
 }
