@@ -6,22 +6,13 @@
 # the next run, which sends them.
 import os
 import re
-import socket
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cmegwtest import CME, ROOT, TEAM, Servers, cmegw, cmegw_json, run, write_config
+from cmegwtest import closed_port, CME, ROOT, TEAM, Servers, cmegw, cmegw_json, run, write_config
 
 REFERRAL = os.path.join(ROOT, "examples", "referrals", "01-school-referral.eml")
-
-
-def closed_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def logins_from(log, ip):

@@ -14,7 +14,6 @@ import glob
 import os
 import re
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -22,7 +21,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cmegwtest import (CME, CMEGW, GATEWAY, HUB, KENT, ROOT, TEAM, Servers, cmegw, cmegw_json,
+from cmegwtest import (closed_port, CME, CMEGW, GATEWAY, HUB, KENT, ROOT, TEAM, Servers, cmegw, cmegw_json,
                        run, write_config)
 
 EX = os.path.join(ROOT, "examples")
@@ -31,14 +30,6 @@ OAKFIELD = "attendance@oakfield-academy.school.example.net"
 LEAD = "cme-lead@medway.example.org"
 SOCIAL = "social-care@medway.example.org"
 NOW = "2026-12-01T10:00:00Z"
-
-
-def closed_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def raw_messages(s, user):

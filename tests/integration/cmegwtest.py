@@ -5,6 +5,7 @@ a cmegw config pointing at them, runs the real binary, reads mailboxes with
 tests/servers/mailtool.py, and prints TAP.
 """
 import json
+import socket
 import os
 import subprocess
 import sys
@@ -51,6 +52,15 @@ class Tap:
     def done(self):
         print("1..%d" % self.n)
         return 1 if self.failed or self.n == 0 else 0
+
+
+def closed_port():
+    """A loopback port nobody listens on (bound, then released)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
 
 
 def read_env(path):
