@@ -89,17 +89,11 @@ static void flush(struct docx_state *st)
 
 static void add_field(struct parse_form *form, const char *label, const char *value)
 {
-	g_autofree char *l = parse_fold(label);
+	g_autofree char *l = parse_label_clean(label);
 	struct parse_item *it;
 	g_auto(GStrv) lines = NULL;
-	size_t n;
 
 	if (l == NULL)
-		return;
-	n = strlen(l);
-	while (n > 0 && (l[n - 1] == ':' || l[n - 1] == ' '))
-		l[--n] = '\0';
-	if (n == 0)
 		return;
 	it = parse_form_add(form, PARSE_ITEM_FIELD, l);
 	lines = g_strsplit(value, "\n", 200);

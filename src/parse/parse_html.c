@@ -155,17 +155,11 @@ static char *cell_text(const xmlNode *cell)
 /* field_from_cells - a label cell and a value cell: "Surname:" | "Smith" */
 static void field_from_cells(struct html_state *st, const char *label, const char *value)
 {
-	g_autofree char *l = parse_fold(label);
+	g_autofree char *l = parse_label_clean(label);
 	struct parse_item *it;
 	char **lines;
-	size_t n;
 
 	if (l == NULL)
-		return;
-	n = strlen(l);
-	while (n > 0 && (l[n - 1] == ':' || l[n - 1] == ' '))
-		l[--n] = '\0';
-	if (n == 0)
 		return;
 	it = parse_form_add(st->form, PARSE_ITEM_FIELD, l);
 	lines = g_strsplit(value, "\n", 200);

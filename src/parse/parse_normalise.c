@@ -792,3 +792,20 @@ char *parse_case_tag_find(const char *text)
 	}
 	return NULL;
 }
+
+/* parse_label_clean - a label as written, folded, without trailing colons
+ * and spaces; NULL when nothing is left */
+char *parse_label_clean(const char *label)
+{
+	char *l = parse_fold(label);
+	if (l == NULL)
+		return NULL;
+	size_t n = strlen(l);
+	while (n > 0 && (l[n - 1] == ':' || l[n - 1] == ' '))
+		l[--n] = '\0';
+	if (n == 0) {
+		g_free(l);
+		return NULL;
+	}
+	return l;
+}

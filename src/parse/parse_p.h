@@ -80,6 +80,9 @@ struct parse_sibling *parse_sibling_new(void);
 /* parse_fold - trimmed, inner runs of white space (Unicode too) folded to one
  * space; NULL when nothing is left */
 char *parse_fold(const char *text);
+/* parse_label_clean - parse_fold, then trailing colons and spaces dropped;
+ * NULL when nothing is left */
+char *parse_label_clean(const char *label);
 /* parse_c1_fix - TEXT with C1 controls (U+0080..U+009F) read as the
  * Windows-1252 characters their senders meant: Outlook labels Windows-1252
  * text ISO-8859-1 ("=96" for an en dash in a subject) */
