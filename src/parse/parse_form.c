@@ -31,16 +31,19 @@ void parse_form_clear(struct parse_form *form)
 	g_string_free(form->title, TRUE);
 }
 
-struct parse_item *parse_form_add(struct parse_form *form, enum parse_item_type type,
-				  const char *label)
+/* form_add_take - parse_form_add, taking LABEL (freed when the form is full) */
+static struct parse_item *form_add_take(struct parse_form *form, enum parse_item_type type,
+					char *label)
 {
 	struct parse_item *it;
 
-	if (form->items->len >= PARSE_MAX_ITEMS)
+	if (form->items->len >= PARSE_MAX_ITEMS) {
+		g_free(label);
 		return NULL;
+	}
 	it = g_new0(struct parse_item, 1);
 	it->type = type;
-	it->label = g_strdup(label);
+	it->label = label;
 	it->lines = g_ptr_array_new_with_free_func(g_free);
 	g_ptr_array_add(form->items, it);
 	if (type == PARSE_ITEM_HEADING && label != NULL && form->title->len < 2000) {
@@ -49,6 +52,12 @@ struct parse_item *parse_form_add(struct parse_form *form, enum parse_item_type 
 		g_string_append(form->title, label);
 	}
 	return it;
+}
+
+struct parse_item *parse_form_add(struct parse_form *form, enum parse_item_type type,
+				  const char *label)
+{
+	return form_add_take(form, type, g_strdup(label));
 }
 
 void parse_item_add_line(struct parse_item *it, const char *line)
@@ -61,14 +70,14 @@ void parse_item_add_line(struct parse_item *it, const char *line)
 		g_free(f);
 }
 
-/* strip_decoration - drop bullets, rules and emphasis around a line:
- * "** Child details **", "== Parent/carer 1 ==", "- Name: x", "• Name: x".
- * LINE is folded already (parse_fold), but for maybe a space at its end,
- * which goes with the decoration: folding it again would change nothing. */
-static char *strip_decoration(const char *line)
+/* strip_decoration - drop bullets, rules and emphasis around a line, in
+ * place: "** Child details **", "== Parent/carer 1 ==", "- Name: x",
+ * "• Name: x". F is folded already (parse_fold), but for maybe a space at
+ * its end, which goes with the decoration: folding it again would change
+ * nothing. Returns F, or NULL when nothing is left. */
+static char *strip_decoration(char *f)
 {
 	static const char deco[] = "*#=_~|>";
-	char *f = g_strdup(line);
 	char *b, *e;
 
 	if (f == NULL)
@@ -86,10 +95,8 @@ static char *strip_decoration(const char *line)
 	 * space a bullet may leave in front (parse_fold of it, in place) */
 	if (*b == ' ')
 		b++;
-	if (b >= e) {
-		g_free(f);
+	if (b >= e)
 		return NULL;
-	}
 	memmove(f, b, (size_t)(e - b));
 	f[e - b] = '\0';
 	return f;
@@ -121,7 +128,7 @@ static bool is_original_marker(const char *f)
 {
 	size_t n = strlen(f);
 
-	if (ci_contains(f, "original message") && (f[0] == '-' || f[0] == '_'))
+	if ((f[0] == '-' || f[0] == '_') && ci_contains(f, "original message"))
 		return true;
 	if (n >= 10 && strspn(f, "_") == n)
 		return true;
@@ -133,6 +140,40 @@ static bool is_forward_marker(const char *f)
 {
 	return ci_contains(f, "forwarded message") ||
 	       g_ascii_strncasecmp(f, "begin forwarded", 15) == 0;
+}
+
+/* label_words - LABEL reads as a label: one to thirteen words (as
+ * parse_words counts them), the first starting with a letter */
+static bool label_words(const char *label)
+{
+	unsigned runs = 0;
+	bool in = false;
+	char first = '\0';
+	const char *p;
+
+	for (p = label; *p != '\0' && (unsigned char)*p < 0x80; p++) {
+		if (*p == '.' || *p == '\'')
+			continue;   /* parse_words drops them inside a word */
+		if (!g_ascii_isalnum(*p)) {
+			in = false;
+			continue;
+		}
+		if (!in)
+			runs++;
+		in = true;
+		if (first == '\0')
+			first = *p;
+	}
+	if (*p != '\0') {
+		/* not ASCII: the words as parse_words gives them */
+		g_autofree char *words = parse_words(label);
+		unsigned n = 0;
+
+		for (const char *w = words; *w != '\0'; w++)
+			n += *w == ' ';
+		return words[0] != '\0' && n <= 12 && g_unichar_isalpha(g_utf8_get_char(words));
+	}
+	return runs > 0 && runs <= 13 && g_ascii_isalpha(first);
 }
 
 /* split_label - "Label: value" -> label and value; false when the line has
@@ -156,20 +197,9 @@ static bool split_label(const char *line, char **label_r, char **value_r)
 	if (c == line || c - line > MAX_LABEL || strncmp(c + 1, "//", 2) == 0)
 		return false;
 	*label_r = g_strndup(line, (gsize)(c - line));
-	{
-		g_autofree char *clean = strip_decoration(*label_r);
-		g_autofree char *words = parse_words(clean);
-		unsigned n = 0;
-
-		for (const char *w = words; *w != '\0'; w++)
-			n += *w == ' ';
-		if (clean == NULL || words[0] == '\0' || n > 12 ||
-		    !g_unichar_isalpha(g_utf8_get_char(words))) {
-			g_free(*label_r);
-			return false;
-		}
-		g_free(*label_r);
-		*label_r = g_steal_pointer(&clean);
+	if (strip_decoration(*label_r) == NULL || !label_words(*label_r)) {
+		g_clear_pointer(label_r, g_free);
+		return false;
 	}
 	{
 		/* "**Surname:** Smith": emphasis around the value goes too */
@@ -262,29 +292,31 @@ struct text_state {
 	struct parse_item *text;   /* the prose item lines join */
 };
 
-/* text_line_labelled - a line with "Label: value" */
-static void text_line_labelled(struct text_state *st, const char *label, const char *value)
+/* text_line_labelled - a line with "Label: value"; LABEL and VALUE
+ * (folded, or NULL) are the caller's, and are taken */
+static void text_line_labelled(struct text_state *st, char *label, char *value)
 {
 	struct parse_item *it;
+	struct parse_label info;
 
 	st->text = NULL;
 	if (value != NULL && section_word_heading(label)) {
 		parse_form_add(st->form, PARSE_ITEM_HEADING, value);
 		st->open = NULL;
+		g_free(label);
+		g_free(value);
 		return;
 	}
-	it = parse_form_add(st->form, PARSE_ITEM_FIELD, label);
-	if (it != NULL && value != NULL)
-		parse_item_add_line(it, value);
-	st->open = it;
-	st->open_multi = parse_label_multiline(label);
-	{
-		struct parse_label info;
-
-		parse_label_classify(label, &info);
-		st->open_address = info.field == PARSE_F_ADDRESS;
-	}
+	parse_label_classify(label, &info);
+	st->open_multi = parse_label_info_multiline(&info);
+	st->open_address = info.field == PARSE_F_ADDRESS;
 	st->open_empty = value == NULL;
+	it = form_add_take(st->form, PARSE_ITEM_FIELD, label);
+	if (it != NULL && value != NULL && it->lines->len < 200)
+		g_ptr_array_add(it->lines, value);   /* folded already */
+	else
+		g_free(value);
+	st->open = it;
 }
 
 /* label_alone - a line that is only a label, its value on the line below
@@ -347,13 +379,11 @@ static void text_line_bare(struct text_state *st, const char *raw, const char *c
 	st->open = NULL;
 	if (split_columns(raw, &label, &value)) {
 		text_line_labelled(st, label, value);
-		g_free(label);
-		g_free(value);
 		st->open = NULL;
 		return;
 	}
 	if (label_alone(clean)) {
-		text_line_labelled(st, clean, NULL);   /* its value is on the next line */
+		text_line_labelled(st, g_strdup(clean), NULL);   /* its value is on the next line */
 		return;
 	}
 	if (heading_like(clean)) {
@@ -370,8 +400,7 @@ static void text_line_bare(struct text_state *st, const char *raw, const char *c
 static void text_line(struct text_state *st, const char *raw, bool quoted_stops, bool *stop_r)
 {
 	g_autofree char *folded = parse_fold(raw);
-	g_autofree char *clean = NULL;
-	char *label = NULL, *value = NULL;
+	char *clean, *label = NULL, *value = NULL;
 
 	if (folded == NULL || is_rule(folded)) {
 		if (folded != NULL && is_original_marker(folded)) {
@@ -398,13 +427,11 @@ static void text_line(struct text_state *st, const char *raw, bool quoted_stops,
 		st->text = NULL;
 		return;
 	}
-	clean = strip_decoration(folded);
+	clean = strip_decoration(folded);   /* in place */
 	if (clean == NULL)
 		return;
 	if (split_label(clean, &label, &value)) {
 		text_line_labelled(st, label, value);
-		g_free(label);
-		g_free(value);
 		return;
 	}
 	text_line_bare(st, raw, clean);
@@ -415,16 +442,19 @@ bool parse_form_text(struct parse_form *form, const char *text, bool quoted_stop
 	struct text_state st = { .form = form };
 	const char *p = text;
 	bool stop = false;
+	GString *line = g_string_sized_new(256);   /* one buffer for every line */
 
 	while (p != NULL && *p != '\0' && !stop && form->items->len < PARSE_MAX_ITEMS) {
 		const char *nl = strchr(p, '\n');
 		size_t n = nl != NULL ? (size_t)(nl - p) : strlen(p);
-		g_autofree char *line = g_strndup(p, MIN(n, MAX_LINE));
 
-		if (n > 0 && n <= MAX_LINE && line[n - 1] == '\r')
-			line[n - 1] = '\0';
-		text_line(&st, line, quoted_stops, &stop);
+		g_string_truncate(line, 0);
+		g_string_append_len(line, p, (gssize)MIN(n, MAX_LINE));
+		if (n > 0 && n <= MAX_LINE && line->str[n - 1] == '\r')
+			g_string_truncate(line, n - 1);
+		text_line(&st, line->str, quoted_stops, &stop);
 		p = nl != NULL ? nl + 1 : NULL;
 	}
+	g_string_free(line, TRUE);
 	return stop;
 }

@@ -416,7 +416,12 @@ bool parse_label_multiline(const char *label)
 	struct parse_label info;
 
 	parse_label_classify(label, &info);
-	switch (info.field) {
+	return parse_label_info_multiline(&info);
+}
+
+bool parse_label_info_multiline(const struct parse_label *info)
+{
+	switch (info->field) {
 	case PARSE_F_ADDRESS: case PARSE_F_CONCERNS: case PARSE_F_NOTES:
 	case PARSE_F_SIBLINGS: case PARSE_F_REASON:
 		return true;
