@@ -279,36 +279,67 @@ static bool read_one(struct parse_form *form, const struct parse_text *t, bool r
 	}
 }
 
-/* read_form - the part that gives the most fields, mapped into BEST; the
- * message's own text wins a tie with an attachment */
+/* read_part - text I as a form mapped into a new draft D; false when there
+ * is nothing to read */
+static bool read_part(struct parse_draft *d, const struct parse_text *t, bool reply)
+{
+	struct parse_form form;
+
+	parse_form_init(&form);
+	if (!read_one(&form, t, reply)) {
+		parse_form_clear(&form);
+		return false;
+	}
+	parse_draft_init(d);
+	parse_fields_map(d, &form);
+	if (form.more_pupils > 0)
+		parse_issue_add(d->record, "child",
+				"'%s' holds %u more pupil%s: only the first is read",
+				t->name != NULL ? t->name : "the attachment", form.more_pupils,
+				form.more_pupils == 1 ? "" : "s");
+	parse_form_clear(&form);
+	return true;
+}
+
+/* keep_best - D into BEST when it gives more fields (the message's own text
+ * wins a tie with an attachment, a later part a tie with an earlier one) */
+static void keep_best(struct parse_draft *best, struct parse_draft *d, bool att)
+{
+	if (att ? d->record->fields_found > best->record->fields_found
+		: d->record->fields_found >= best->record->fields_found) {
+		parse_draft_clear(best);
+		*best = *d;
+	} else {
+		parse_draft_clear(d);
+	}
+}
+
+/* read_form - the part that gives the most fields, mapped into BEST. The
+ * parts of one multipart/alternative say the same thing (RFC 2046): the
+ * last, the sender's richest, is read first, and the others only when it
+ * gives no field. */
 static void read_form(struct parse_draft *best, const struct parse_walk *w, bool reply)
 {
-	for (guint i = 0; i < w->texts->len; i++) {
+	for (guint i = 0; i < w->texts->len;) {
 		const struct parse_text *t = g_ptr_array_index(w->texts, i);
-		struct parse_form form;
-		struct parse_draft d;
-		bool att = t->source > PARSE_SRC_HTML;
+		guint end = i + 1;
 
-		parse_form_init(&form);
-		if (!read_one(&form, t, reply)) {
-			parse_form_clear(&form);
-			continue;
+		while (t->alt != 0 && end < w->texts->len &&
+		       ((const struct parse_text *)g_ptr_array_index(w->texts, end))->alt == t->alt)
+			end++;
+		for (guint k = end; k-- > i;) {
+			const struct parse_text *a = g_ptr_array_index(w->texts, k);
+			struct parse_draft d;
+			bool found;
+
+			if (!read_part(&d, a, reply))
+				continue;
+			found = d.record->fields_found > 0;
+			keep_best(best, &d, a->source > PARSE_SRC_HTML);
+			if (found)
+				break;
 		}
-		parse_draft_init(&d);
-		parse_fields_map(&d, &form);
-		if (form.more_pupils > 0)
-			parse_issue_add(d.record, "child",
-					"'%s' holds %u more pupil%s: only the first is read",
-					t->name != NULL ? t->name : "the attachment", form.more_pupils,
-					form.more_pupils == 1 ? "" : "s");
-		parse_form_clear(&form);
-		if (att ? d.record->fields_found > best->record->fields_found
-			: d.record->fields_found >= best->record->fields_found) {
-			parse_draft_clear(best);
-			*best = d;
-		} else {
-			parse_draft_clear(&d);
-		}
+		i = end;
 	}
 }
 

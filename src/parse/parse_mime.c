@@ -233,6 +233,7 @@ static void walk_part(struct parse_walk *w, GMimePart *part)
 		t->source = src;
 		t->attachment = g_mime_part_is_attachment(part);
 		t->name = g_strdup(g_mime_part_get_filename(part));
+		t->alt = w->alt;
 		if (src == PARSE_SRC_DOCX || src == PARSE_SRC_PDF) {
 			t->data = g_memdup2(bytes->data, bytes->len);
 			t->len = bytes->len;
@@ -267,9 +268,15 @@ static void walk_object(struct parse_walk *w, GMimeObject *obj, unsigned depth)
 	if (GMIME_IS_MULTIPART(obj)) {
 		GMimeMultipart *mp = GMIME_MULTIPART(obj);
 		int n = g_mime_multipart_get_count(mp);
+		GMimeContentType *ct = g_mime_object_get_content_type(obj);
+		const char *sub = ct != NULL ? g_mime_content_type_get_media_subtype(ct) : NULL;
+		unsigned outer = w->alt;
 
+		if (sub != NULL && g_ascii_strcasecmp(sub, "alternative") == 0)
+			w->alt = ++w->alts;
 		for (int i = 0; i < n && w->limit == NULL; i++)
 			walk_object(w, g_mime_multipart_get_part(mp, i), depth + 1);
+		w->alt = outer;
 	} else if (GMIME_IS_MESSAGE_PART(obj)) {
 		GMimeMessage *m = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
 

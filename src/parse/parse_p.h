@@ -30,6 +30,7 @@ struct parse_text {
 	size_t len;
 	bool attachment;      /* Content-Disposition: attachment */
 	char *name;           /* its file name, or NULL */
+	unsigned alt;         /* inside multipart/alternative: its number (from 1), else 0 */
 };
 
 struct parse_walk {
@@ -43,6 +44,7 @@ struct parse_walk {
 	char *bounced_id;         /* the Message-ID of an attached message or headers */
 	char *inner_from, *inner_name; /* the sender of an attached message */
 	GPtrArray *texts;         /* struct parse_text * */
+	unsigned alt, alts;       /* the alternative being walked (0: none), how many seen */
 };
 
 void parse_walk_init(struct parse_walk *w, const struct parse_limits *limits);
