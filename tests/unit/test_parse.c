@@ -1400,6 +1400,41 @@ static void test_shapes(void **state)
 	}
 }
 
+/* ---- multipart/alternative: the last part first, the others as fallback ---- */
+
+#define ALT_HEAD "From: forms@example.net\nSubject: CME referral\n" \
+	"Content-Type: multipart/alternative; boundary=b\n\n"
+#define ALT_TEXT(first, last) "--b\nContent-Type: text/plain\n\nChild's first name: " first \
+	"\nChild's surname: " last "\nDate of birth: 03/04/2015\n"
+#define ALT_HTML(body) "--b\nContent-Type: text/html\n\n<html><body>" body "</body></html>\n"
+
+static const struct { const char *msg, *forename, *dob; } alt_rows[] = {
+	/* both give fields: the last (the richest, RFC 2046) is the record */
+	{ ALT_HEAD ALT_TEXT("Ada", "Tester")
+	  ALT_HTML("<table><tr><td>First name</td><td>Beth</td></tr>"
+		   "<tr><td>Surname</td><td>Tester</td></tr></table>") "--b--\n",
+	  "Beth", NULL },
+	/* the HTML gives no field: the plain text is still read */
+	{ ALT_HEAD ALT_TEXT("Ada", "Tester") ALT_HTML("<p>Thank you for your submission.</p>")
+	  "--b--\n", "Ada", "2015-04-03" },
+	/* an empty last part falls back the same way */
+	{ ALT_HEAD ALT_TEXT("Ada", "Tester") ALT_HTML("") "--b--\n", "Ada", "2015-04-03" },
+};
+
+static void test_alternatives(void **state)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(alt_rows); i++) {
+		struct parse_record *r = parse_message(alt_rows[i].msg, strlen(alt_rows[i].msg),
+						       NULL, NULL);
+
+		assert_non_null(r);
+		check_str("alternative forename", i, "", r->child.forename, alt_rows[i].forename);
+		check_str("alternative dob", i, "", r->child.dob, alt_rows[i].dob);
+		check_str("alternative surname", i, "", r->child.surname, "Tester");
+		parse_record_free(r);
+	}
+}
+
 /* ---- bounces ---- */
 
 static const struct { const char *msg, *rcpt, *status, *id, *ref; } bounce_rows[] = {
@@ -1591,6 +1626,7 @@ int main(void)
 		cmocka_unit_test(test_dictionary_errors),
 		cmocka_unit_test(test_regulations),
 		cmocka_unit_test(test_shapes),
+		cmocka_unit_test(test_alternatives),
 		cmocka_unit_test(test_bounces),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_hostile),
