@@ -280,8 +280,11 @@ static bool read_one(struct parse_form *form, const struct parse_text *t, bool r
 }
 
 /* read_form - the part that gives the most fields, mapped into BEST; the
- * message's own text wins a tie with an attachment */
-static void read_form(struct parse_draft *best, const struct parse_walk *w, bool reply)
+ * message's own text wins a tie with an attachment. A multi-pupil export's
+ * further pupils' forms go to *PUPILS_R (struct parse_form *, the caller's),
+ * mapped once the kind is known. */
+static void read_form(struct parse_draft *best, GPtrArray **pupils_r,
+		      const struct parse_walk *w, bool reply)
 {
 	for (guint i = 0; i < w->texts->len; i++) {
 		const struct parse_text *t = g_ptr_array_index(w->texts, i);
@@ -296,19 +299,23 @@ static void read_form(struct parse_draft *best, const struct parse_walk *w, bool
 		}
 		parse_draft_init(&d);
 		parse_fields_map(&d, &form);
-		if (form.more_pupils > 0)
+		if (form.pupils_over > 0)
 			parse_issue_add(d.record, "child",
-					"'%s' holds %u more pupil%s: only the first is read",
-					t->name != NULL ? t->name : "the attachment", form.more_pupils,
-					form.more_pupils == 1 ? "" : "s");
-		parse_form_clear(&form);
+					"'%s' holds %u more pupil%s than the %u read: %s not read",
+					t->name != NULL ? t->name : "the attachment", form.pupils_over,
+					form.pupils_over == 1 ? "" : "s", PARSE_MAX_PUPILS,
+					form.pupils_over == 1 ? "it is" : "they are");
 		if (att ? d.record->fields_found > best->record->fields_found
 			: d.record->fields_found >= best->record->fields_found) {
 			parse_draft_clear(best);
 			*best = d;
+			g_ptr_array_unref(*pupils_r);
+			*pupils_r = g_steal_pointer(&form.pupils);
+			form.pupils = g_ptr_array_new();
 		} else {
 			parse_draft_clear(&d);
 		}
+		parse_form_clear(&form);
 	}
 }
 
@@ -406,11 +413,47 @@ static struct parse_record *draft_steal(struct parse_draft *d)
 	return r;
 }
 
+/* message_copy - FROM's message headers into TO */
+static void message_copy(struct parse_record *to, const struct parse_record *from)
+{
+	to->message.message_id = g_strdup(from->message.message_id);
+	to->message.from = g_strdup(from->message.from);
+	to->message.subject = g_strdup(from->message.subject);
+	to->message.date = g_strdup(from->message.date);
+}
+
+/* more_pupils - each further pupil's form as a record of its own: the first
+ * record's message, kind and case_ref; its own fields, referrer and issues */
+static void more_pupils(struct parse_draft *first, const GPtrArray *forms,
+			const char *from_name)
+{
+	struct parse_record *head = first->record;
+
+	for (guint i = 0; i < forms->len; i++) {
+		struct parse_draft d;
+
+		parse_draft_init(&d);
+		parse_fields_map(&d, g_ptr_array_index(forms, i));
+		g_free(d.title);
+		d.title = g_strdup(first->title);   /* what the export says it is */
+		d.fwd_name = g_strdup(first->fwd_name);
+		d.fwd_email = g_strdup(first->fwd_email);
+		message_copy(d.record, head);
+		d.record->kind = head->kind;
+		d.record->auto_submitted = head->auto_submitted;
+		d.record->case_ref = g_strdup(head->case_ref);
+		referrer_finish(&d, from_name);
+		parse_fields_finish(&d);
+		g_ptr_array_add(head->more_pupils, draft_steal(&d));
+	}
+}
+
 /* build - the record of a message GMime has read */
 static struct parse_record *build(GMimeMessage *msg, const struct parse_walk *w)
 {
 	struct parse_record *head = parse_record_new();
 	g_autofree char *from_name = NULL, *tag = NULL;
+	g_autoptr(GPtrArray) pupils = g_ptr_array_new();
 	struct parse_draft d;
 	struct signs s;
 
@@ -419,7 +462,7 @@ static struct parse_record *build(GMimeMessage *msg, const struct parse_walk *w)
 	tag = case_tag(msg, head->message.subject);
 	parse_draft_init(&d);
 	if (!s.bounce && !s.auto_strong)
-		read_form(&d, w, tag != NULL);
+		read_form(&d, &pupils, w, tag != NULL);
 	if (d.fwd_email == NULL && w->inner_from != NULL) {
 		d.fwd_email = g_strdup(w->inner_from);
 		d.fwd_name = g_strdup(w->inner_name);
@@ -442,6 +485,7 @@ static struct parse_record *build(GMimeMessage *msg, const struct parse_walk *w)
 		return draft_steal(&d);
 	}
 	d.record->case_ref = g_strdup(tag);
+	more_pupils(&d, pupils, from_name);
 	referrer_finish(&d, from_name);
 	parse_fields_finish(&d);
 	return draft_steal(&d);
