@@ -75,10 +75,10 @@ static const char *const migrations[] = {
 	"CREATE INDEX children_former_upn ON children(former_upn);",
 	/* 5: a multi-pupil export feeds a case per pupil; messages.case_id
 	 * keeps the first */
-	"CREATE TABLE message_cases (message_row INTEGER NOT NULL REFERENCES messages(id),"
+	"CREATE TABLE IF NOT EXISTS message_cases (message_row INTEGER NOT NULL REFERENCES messages(id),"
 	"  case_id INTEGER NOT NULL REFERENCES cases(id), pupil INTEGER NOT NULL,"
 	"  PRIMARY KEY (message_row, case_id));"
-	"CREATE INDEX message_cases_case ON message_cases(case_id);",
+	"CREATE INDEX IF NOT EXISTS message_cases_case ON message_cases(case_id);",
 };
 
 int store_schema_version(void)
