@@ -49,7 +49,8 @@ bool notices_queue_vars(const struct config *config, struct store *db, GDateTime
 /* notices_queue - queue notice N about RECORD (may be NULL for a message
  * that could not be read) for case CASE_ID/CASE_REF; SHA256 of the message
  * that caused it keys the dedupe, so the same message never queues the same
- * kind twice. */
+ * kind twice (the pipeline passes "SHA256:pupilN" for pupil N >= 2 of a
+ * multi-pupil export, so each pupil's notices are its own). */
 bool notices_queue(struct pipeline *p, const struct parse_record *record,
 		   const struct route_decision *decision, const struct route_notice *notice,
 		   int64_t case_id, const char *case_ref, const char *sha256, GError **error);

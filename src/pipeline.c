@@ -107,38 +107,86 @@ void pipeline_clear(struct pipeline *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/* What the pupils of one message have done so far: a multi-pupil export
+ * (parse_record more_pupils) is routed and applied pupil by pupil, in the
+ * message's one transaction. */
+struct pupils {
+	const char *sha256;       /* the message's */
+	int64_t row;              /* its messages row */
+	unsigned index;           /* the pupil being applied: 0 the first */
+	bool acked;               /* an ack_referrer is queued for the message */
+	bool review;              /* a pupil needs a person */
+	int64_t case_id;          /* the first case a pupil fed: messages.case_id */
+	enum pipeline_result result;
+	GString *reason;          /* each pupil's reason */
+};
+
+/* pupil_key - the dedupe base of the current pupil's notices: the message's
+ * SHA-256 for the first (as for any message), with the pupil's number after
+ * it for the others, so pupil 2's notice is not taken for pupil 1's */
+static char *pupil_key(const struct pupils *pp)
+{
+	if (pp->index == 0)
+		return g_strdup(pp->sha256);
+	return g_strdup_printf("%s:pupil%u", pp->sha256, pp->index + 1);
+}
+
 /* review_notice - the team hears of every review item (invariant 3) */
 static bool queue_review(struct pipeline *p, const struct parse_record *r,
-			 struct route_decision *d, const char *sha256, GError **error)
+			 struct route_decision *d, const char *key, GError **error)
 {
 	struct route_notice n = { .kind = (char *)"review_needed", .to = p->config->team,
 				  .reason = d->reason };
-	return notices_queue(p, r, d, &n, d->case_id, d->case_ref ? d->case_ref : "review", sha256,
+	return notices_queue(p, r, d, &n, d->case_id, d->case_ref ? d->case_ref : "review", key,
 			    error);
 }
 
-/* apply - the decision's effects on the register, inside the transaction */
-static bool apply(struct pipeline *p, const struct parse_record *r, struct route_decision *d,
-		  int64_t row, const char *sha256, enum pipeline_result *result_r, GError **error)
+/* queue_notices - the decision's notices. The referrer is answered once per
+ * message (keyed by the message alone), whichever pupil's decision asks for
+ * it first; every other notice is the pupil's own. */
+static bool queue_notices(struct pipeline *p, const struct parse_record *r,
+			  const struct route_decision *d, int64_t case_id, const char *ref,
+			  struct pupils *pp, GError **error)
 {
-	int64_t case_id = d->case_id;
-	g_autofree char *ref = g_strdup(d->case_ref);
-	const char *status = "processed";
+	g_autofree char *key = pupil_key(pp);
+
+	for (guint i = 0; i < d->notices->len; i++) {
+		const struct route_notice *n = g_ptr_array_index(d->notices, i);
+		bool ack = strcmp(n->kind, "ack_referrer") == 0;
+
+		if (ack && pp->acked)
+			continue;
+		/* a notice about no case (an EHE notice, an under-age referral) is tagged so */
+		if (!notices_queue(p, r, d, n, case_id, ref ? ref : "no case",
+				   ack ? pp->sha256 : key, error))
+			return false;
+		pp->acked = pp->acked || ack;
+	}
+	return true;
+}
+
+/* apply_case - open, update or close the case the decision names */
+static bool apply_case(struct pipeline *p, const struct parse_record *r,
+		       struct route_decision *d, struct pupils *pp, int64_t *case_id,
+		       char **ref, enum pipeline_result *result_r, GError **error)
+{
+	g_autofree char *key = pupil_key(pp);
 
 	switch (d->action) {
 	case ROUTE_ACTION_OPEN:
-		if (!store_case_open(p->store, r, d, row, p->now, &case_id, &ref, error))
+		g_clear_pointer(ref, g_free);
+		if (!store_case_open(p->store, r, d, pp->row, p->now, case_id, ref, error))
 			return false;
 		*result_r = PIPELINE_PROCESSED;
 		break;
 	case ROUTE_ACTION_UPDATE:
-		if (!store_case_update(p->store, case_id, r, d, row, p->now, error))
+		if (!store_case_update(p->store, *case_id, r, d, pp->row, p->now, error))
 			return false;
 		*result_r = PIPELINE_PROCESSED;
 		break;
 	case ROUTE_ACTION_CLOSE:
-		if (!store_case_close(p->store, case_id, d->outcome, d->detail ? d->detail : d->reason,
-				      row, p->now, error))
+		if (!store_case_close(p->store, *case_id, d->outcome, d->detail ? d->detail : d->reason,
+				      pp->row, p->now, error))
 			return false;
 		*result_r = PIPELINE_PROCESSED;
 		break;
@@ -150,11 +198,23 @@ static bool apply(struct pipeline *p, const struct parse_record *r, struct route
 		break;
 	case ROUTE_ACTION_REVIEW:
 		*result_r = PIPELINE_REVIEW;
-		status = "review";
-		if (!queue_review(p, r, d, sha256, error))
+		if (!queue_review(p, r, d, key, error))
 			return false;
 		break;
 	}
+	return true;
+}
+
+/* apply - one pupil's decision on the register, inside the transaction */
+static bool apply(struct pipeline *p, const struct parse_record *r, struct route_decision *d,
+		  struct pupils *pp, GError **error)
+{
+	int64_t case_id = d->case_id;
+	g_autofree char *ref = g_strdup(d->case_ref);
+	enum pipeline_result result = PIPELINE_IGNORED;
+
+	if (!apply_case(p, r, d, pp, &case_id, &ref, &result, error))
+		return false;
 	if (d->action == ROUTE_ACTION_OPEN &&
 	    !store_deadlines_add(p->store, case_id, d->deadlines, p->now, error))
 		return false;
@@ -162,22 +222,34 @@ static bool apply(struct pipeline *p, const struct parse_record *r, struct route
 		const struct route_candidate *sib = g_ptr_array_index(d->siblings, i);
 		g_autofree char *here = g_strdup_printf("sibling: case %s", sib->ref);
 		g_autofree char *there = g_strdup_printf("sibling: case %s", ref);
-		if (!store_event_add(p->store, case_id, row, "cmegw", "sibling", here, p->now, error) ||
-		    !store_event_add(p->store, sib->id, row, "cmegw", "sibling", there, p->now, error))
+		if (!store_event_add(p->store, case_id, pp->row, "cmegw", "sibling", here, p->now, error) ||
+		    !store_event_add(p->store, sib->id, pp->row, "cmegw", "sibling", there, p->now, error))
 			return false;
 	}
 	if (d->action == ROUTE_ACTION_UPDATE && d->stop_events) {
 		g_autofree char *why = g_strdup_printf("%s received", r ? parse_kind_name(r->kind) : "message");
-		if (!store_deadlines_stop(p->store, case_id, d->stop_events, why, row, p->now, error))
+		if (!store_deadlines_stop(p->store, case_id, d->stop_events, why, pp->row, p->now, error))
 			return false;
 	}
-	/* a notice about no case (an EHE notice, an under-age referral) is tagged so */
-	for (guint i = 0; i < d->notices->len; i++)
-		if (!notices_queue(p, r, d, g_ptr_array_index(d->notices, i), case_id,
-				   ref ? ref : "no case", sha256, error))
-			return false;
-	return store_message_finish(p->store, row, parse_kind_name(r ? r->kind : PARSE_KIND_UNKNOWN),
-				    status, d->reason, case_id, error);
+	if (!queue_notices(p, r, d, case_id, ref, pp, error))
+		return false;
+	if (case_id && !store_message_case_add(p->store, pp->row, case_id, pp->index, error))
+		return false;
+	/* the message's result: review when any pupil needs a person, else
+	 * processed when any pupil was filed */
+	if (result == PIPELINE_REVIEW)
+		pp->review = true;
+	if (pp->index == 0 || result == PIPELINE_REVIEW ||
+	    (result == PIPELINE_PROCESSED && pp->result == PIPELINE_IGNORED))
+		pp->result = result;
+	if (!pp->case_id)
+		pp->case_id = case_id;
+	if (pp->reason->len > 0)
+		g_string_append(pp->reason, "; ");
+	if (r && r->more_pupils->len + pp->index > 0)
+		g_string_append_printf(pp->reason, "pupil %u: ", pp->index + 1);
+	g_string_append(pp->reason, d->reason ? d->reason : "");
+	return true;
 }
 
 static void count(struct pipeline *p, enum pipeline_result res)
@@ -243,6 +315,32 @@ static void thread_case(const struct route_view *v, struct parse_record *r, GByt
 	}
 }
 
+/* decide_all - route and apply each pupil of R (the record, then its
+ * more_pupils), each seeing the register as the ones before left it */
+static bool decide_all(struct pipeline *p, struct parse_record *r, GBytes *raw,
+		       struct pupils *pp, GError **error)
+{
+	struct route_view view;
+
+	store_route_view(p->store, p->now, &view);
+	thread_case(&view, r, raw);
+	for (guint i = 0; i <= r->more_pupils->len; i++) {
+		struct parse_record *one = i == 0 ? r : g_ptr_array_index(r->more_pupils, i - 1);
+
+		if (i > 0 && r->kind == PARSE_KIND_REPLY && one->kind != PARSE_KIND_REPLY) {
+			/* thread_case made the message a reply: so are all its pupils */
+			one->kind = PARSE_KIND_REPLY;
+			g_free(one->case_ref);
+			one->case_ref = g_strdup(r->case_ref);
+		}
+		g_autoptr(route_decision) d = route_decide_at(one, &view, &p->policy, p->now);
+		pp->index = i;
+		if (!apply(p, one, d, pp, error))
+			return false;
+	}
+	return true;
+}
+
 /* process - everything after the spool, in the open transaction */
 static bool process(struct pipeline *p, GBytes *raw, const struct pipeline_source *src,
 		    const char *sha256, const char *spool_path, enum pipeline_result *result_r,
@@ -273,20 +371,27 @@ static bool process(struct pipeline *p, GBytes *raw, const struct pipeline_sourc
 	if (!store_message_add(p->store, &m, &row, error))
 		return false;
 
-	g_autoptr(route_decision) d = NULL;
+	g_autoptr(GString) reason = g_string_new(NULL);
+	struct pupils pp = { .sha256 = sha256, .row = row, .result = PIPELINE_IGNORED,
+			     .reason = reason };
+	bool ok;
 	if (r) {
-		struct route_view view;
-		store_route_view(p->store, p->now, &view);
-		thread_case(&view, r, raw);
-		d = route_decide_at(r, &view, &p->policy, p->now);
+		ok = decide_all(p, r, raw, &pp, error);
 	} else {
-		d = g_new0(struct route_decision, 1);
+		g_autoptr(route_decision) d = g_new0(struct route_decision, 1);
 		d->notices = g_ptr_array_new();
 		d->action = ROUTE_ACTION_REVIEW;
 		d->category = ROUTE_CATEGORY_REVIEW;
 		d->reason = g_strdup_printf("cannot be read: %s", perr->message);
+		ok = apply(p, r, d, &pp, error);
 	}
-	return apply(p, r, d, row, sha256, result_r, error);
+	if (!ok)
+		return false;
+	*result_r = pp.result;
+	return store_message_finish(p->store, row, parse_kind_name(r ? r->kind : PARSE_KIND_UNKNOWN),
+				    pp.review ? "review" : "processed",
+				    reason->len > 0 ? reason->str : NULL, pp.case_id,
+				    error);
 }
 
 bool pipeline_message(struct pipeline *p, GBytes *raw, const struct pipeline_source *src,

@@ -129,6 +129,11 @@ struct parse_record {
 	struct {
 		char *recipient, *status, *action, *diagnostic, *original_message_id;
 	} bounce;
+	/* a multi-pupil export (CSV rows, CTF pupils): the records of pupils
+	 * 2..n, each complete on its own (same message, kind, case_ref), with its
+	 * own issues; struct parse_record *, owned, never NULL, empty normally
+	 * and always for bounces and auto-replies (JSON "more_pupils") */
+	GPtrArray *more_pupils;
 
 	/* Beyond the JSON contract: facts the router needs. */
 	bool auto_submitted;      /* RFC 3834 / Precedence / Exchange signs: never answer */

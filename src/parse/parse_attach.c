@@ -119,15 +119,77 @@ static bool column_heads(const GPtrArray *head)
 	return a && b;
 }
 
-/* read_csv - a header row and rows (an MIS export: the first pupil is
- * read), or two columns of label and value (a form saved as CSV) */
+/* ---- pupils ---- */
+
+struct parse_form *parse_form_new(void)
+{
+	struct parse_form *f = g_new0(struct parse_form, 1);
+
+	parse_form_init(f);
+	return f;
+}
+
+void parse_form_free(gpointer p)
+{
+	struct parse_form *f = p;
+
+	parse_form_clear(f);
+	g_free(f);
+}
+
+/* pupil_form - the form pupil N (0: the first) of an export is read into:
+ * FORM itself, a new one in FORM->pupils, or NULL past PARSE_MAX_PUPILS
+ * (counted in FORM->pupils_over) */
+static struct parse_form *pupil_form(struct parse_form *form, unsigned n)
+{
+	struct parse_form *f;
+
+	if (n == 0)
+		return form;
+	if (n >= PARSE_MAX_PUPILS) {
+		form->pupils_over++;
+		return NULL;
+	}
+	f = parse_form_new();
+	g_ptr_array_add(form->pupils, f);
+	return f;
+}
+
+/* ---- CSV ---- */
+
+static bool row_blank(const GPtrArray *row)
+{
+	for (guint i = 0; i < row->len; i++)
+		if (((const char *)g_ptr_array_index(row, i))[0] != '\0')
+			return false;
+	return true;
+}
+
+/* csv_pupil - one data row under the header row HEAD */
+static void csv_pupil(struct parse_form *form, const GPtrArray *head, const GPtrArray *row)
+{
+	for (guint i = 0; i < head->len && i < row->len; i++) {
+		struct parse_label info;
+
+		add_field(form, g_ptr_array_index(head, i), g_ptr_array_index(row, i));
+		/* columns stand alone: "Destination school" does not make the next
+		 * column's "Address" the destination's */
+		parse_label_classify(g_ptr_array_index(head, i), &info);
+		if (info.section != PARSE_SECT_NONE && info.section != PARSE_SECT_CHILD)
+			parse_form_add(form, PARSE_ITEM_HEADING, "Pupil");
+	}
+}
+
+/* read_csv - a header row and rows (an MIS export: each non-blank row a
+ * pupil, the first in FORM, the rest in FORM->pupils), or two columns of
+ * label and value (a form saved as CSV) */
 static bool read_csv(struct parse_form *form, const char *text)
 {
 	const char *p = text;
 	g_autoptr(GPtrArray) head = NULL;
-	g_autoptr(GPtrArray) row = NULL;
 	char sep = ',';
 	const char *nl = strchr(text, '\n');
+	unsigned n = 0;
 
 	if (strncmp(p, "\xef\xbb\xbf", 3) == 0)    /* the BOM Excel writes */
 		p += 3;
@@ -153,35 +215,15 @@ static bool read_csv(struct parse_form *form, const char *text)
 		}
 		return true;
 	}
-	while ((row = csv_row(&p, sep)) != NULL) {
-		bool any = false;
+	for (GPtrArray *row; (row = csv_row(&p, sep)) != NULL; g_ptr_array_unref(row)) {
+		struct parse_form *f;
 
-		for (guint i = 0; i < row->len; i++)
-			any = any || ((const char *)g_ptr_array_index(row, i))[0] != '\0';
-		if (any)
-			break;
-		g_ptr_array_unref(row);
+		if (row_blank(row))
+			continue;   /* a blank row is no pupil */
+		if ((f = pupil_form(form, n++)) != NULL)
+			csv_pupil(f, head, row);
 	}
-	if (row == NULL)
-		return false;
-	for (GPtrArray *more; (more = csv_row(&p, sep)) != NULL; g_ptr_array_unref(more)) {
-		for (guint i = 0; i < more->len; i++)
-			if (((const char *)g_ptr_array_index(more, i))[0] != '\0') {
-				form->more_pupils++;   /* the officer is told; one record per message */
-				break;
-			}
-	}
-	for (guint i = 0; i < head->len && i < row->len; i++) {
-		struct parse_label info;
-
-		add_field(form, g_ptr_array_index(head, i), g_ptr_array_index(row, i));
-		/* columns stand alone: "Destination school" does not make the next
-		 * column's "Address" the destination's */
-		parse_label_classify(g_ptr_array_index(head, i), &info);
-		if (info.section != PARSE_SECT_NONE && info.section != PARSE_SECT_CHILD)
-			parse_form_add(form, PARSE_ITEM_HEADING, "Pupil");
-	}
-	return true;
+	return n > 0;
 }
 
 /* ---- JSON ---- */
@@ -456,7 +498,25 @@ static void xml_leaves(struct parse_form *form, const xmlNode *n, unsigned depth
 	}
 }
 
-/* read_ctf - CTfile: Header (what it is, the schools), CTFpupilData/Pupil */
+/* ctf_pupil - the Header's items (what the file is, the schools), then
+ * one Pupil (NULL: a CTF holding none) */
+static void ctf_pupil(struct parse_form *form, const xmlNode *header, const char *title,
+		      const xmlNode *pupil)
+{
+	g_autofree char *dest = laestab_of(find_child(header, "DestSchool"));
+
+	g_string_append_printf(form->title, "%s%s", form->title->len > 0 ? " | " : "", title);
+	ctf_school(form, find_child(header, "SourceSchool"), "School");
+	/* LLLL: a file to the LA itself, not a destination */
+	if (dest != NULL && !g_str_has_suffix(dest, "LLLL"))
+		ctf_school(form, find_child(header, "DestSchool"), "Destination school");
+	parse_form_add(form, PARSE_ITEM_HEADING, "Pupil");
+	if (pupil != NULL)
+		xml_leaves(form, pupil, 0);
+}
+
+/* read_ctf - CTfile: Header (what it is, the schools), CTFpupilData/Pupil:
+ * each Pupil a form of its own, the first in FORM */
 static void read_ctf(struct parse_form *form, const xmlNode *root)
 {
 	const xmlNode *header = find_child(root, "Header");
@@ -465,25 +525,24 @@ static void read_ctf(struct parse_form *form, const xmlNode *root)
 	g_autofree char *doc = header != NULL ? child_text(header, "DocumentName") : NULL;
 	g_autofree char *desc = header != NULL ? child_text(header, "DataDescriptor") : NULL;
 	g_autofree char *dest = laestab_of(find_child(header, "DestSchool"));
+	g_autofree char *title = NULL;
 	const char *what = "Common Transfer File";
+	unsigned n = 0;
 
 	/* a CTF to nowhere known (XXXXXXX) or outside the state sector
 	 * (MMMMMMM) is a leaver's; CML and CMJ say so in their descriptor */
 	if (dest != NULL && (g_ascii_strcasecmp(dest, "XXXXXXX") == 0 ||
 			     g_ascii_strcasecmp(dest, "MMMMMMM") == 0))
 		what = "Common Transfer File leaver";
-	g_string_append_printf(form->title, "%s%s | %s | %s", form->title->len > 0 ? " | " : "",
-			       what, doc != NULL ? doc : "", desc != NULL ? desc : "");
-	ctf_school(form, find_child(header, "SourceSchool"), "School");
-	/* LLLL: a file to the LA itself, not a destination */
-	if (dest != NULL && !g_str_has_suffix(dest, "LLLL"))
-		ctf_school(form, find_child(header, "DestSchool"), "Destination school");
-	parse_form_add(form, PARSE_ITEM_HEADING, "Pupil");
-	if (pupil != NULL)
-		xml_leaves(form, pupil, 0);
-	for (const xmlNode *c = pupil != NULL ? pupil->next : NULL; c != NULL; c = c->next)
-		if (name_is(c, "Pupil"))
-			form->more_pupils++;
+	title = g_strdup_printf("%s | %s | %s", what, doc != NULL ? doc : "",
+				desc != NULL ? desc : "");
+	ctf_pupil(form, header, title, pupil);
+	for (const xmlNode *c = pupil != NULL ? pupil->next : NULL; c != NULL; c = c->next) {
+		struct parse_form *f;
+
+		if (name_is(c, "Pupil") && (f = pupil_form(form, ++n)) != NULL)
+			ctf_pupil(f, header, title, c);
+	}
 }
 
 static bool read_xml(struct parse_form *form, const char *text, size_t len)

@@ -22,13 +22,15 @@ void parse_form_init(struct parse_form *form)
 {
 	form->items = g_ptr_array_new_with_free_func(item_free);
 	form->title = g_string_new(NULL);
-	form->more_pupils = 0;
+	form->pupils = g_ptr_array_new_with_free_func(parse_form_free);
+	form->pupils_over = 0;
 }
 
 void parse_form_clear(struct parse_form *form)
 {
 	g_ptr_array_unref(form->items);
 	g_string_free(form->title, TRUE);
+	g_ptr_array_unref(form->pupils);
 }
 
 /* form_add_take - parse_form_add, taking LABEL (freed when the form is full) */

@@ -125,11 +125,9 @@ static void add_risk_referrer(JsonBuilder *b, const struct parse_record *r)
 	json_builder_end_object(b);
 }
 
-JsonNode *parse_record_to_json(const struct parse_record *r)
+/* add_members - every top-level key but more_pupils */
+static void add_members(JsonBuilder *b, const struct parse_record *r)
 {
-	g_autoptr(JsonBuilder) b = json_builder_new();
-
-	json_builder_begin_object(b);
 	add_str(b, "kind", parse_kind_name(r->kind));
 	begin(b, "message");
 	add_str(b, "message_id", r->message.message_id);
@@ -166,6 +164,23 @@ JsonNode *parse_record_to_json(const struct parse_record *r)
 		add_str(b, "original_message_id", r->bounce.original_message_id);
 		json_builder_end_object(b);
 	}
+}
+
+JsonNode *parse_record_to_json(const struct parse_record *r)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+
+	json_builder_begin_object(b);
+	add_members(b, r);
+	/* a multi-pupil export: pupils 2..n, each a whole record */
+	json_builder_set_member_name(b, "more_pupils");
+	json_builder_begin_array(b);
+	for (guint i = 0; i < r->more_pupils->len; i++) {
+		json_builder_begin_object(b);
+		add_members(b, g_ptr_array_index(r->more_pupils, i));
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
 	json_builder_end_object(b);
 	return json_builder_get_root(b);
 }

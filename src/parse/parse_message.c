@@ -279,9 +279,11 @@ static bool read_one(struct parse_form *form, const struct parse_text *t, bool r
 	}
 }
 
-/* read_part - text I as a form mapped into a new draft D; false when there
- * is nothing to read */
-static bool read_part(struct parse_draft *d, const struct parse_text *t, bool reply)
+/* read_part - text T as a form mapped into a new draft D, the further
+ * pupils' forms of a multi-pupil export in *PUPILS_R (a new array, the
+ * caller's); false when there is nothing to read */
+static bool read_part(struct parse_draft *d, GPtrArray **pupils_r, const struct parse_text *t,
+		      bool reply)
 {
 	struct parse_form form;
 
@@ -292,33 +294,44 @@ static bool read_part(struct parse_draft *d, const struct parse_text *t, bool re
 	}
 	parse_draft_init(d);
 	parse_fields_map(d, &form);
-	if (form.more_pupils > 0)
+	if (form.pupils_over > 0)
 		parse_issue_add(d->record, "child",
-				"'%s' holds %u more pupil%s: only the first is read",
-				t->name != NULL ? t->name : "the attachment", form.more_pupils,
-				form.more_pupils == 1 ? "" : "s");
+				"'%s' holds %u more pupil%s than the %u read: %s not read",
+				t->name != NULL ? t->name : "the attachment", form.pupils_over,
+				form.pupils_over == 1 ? "" : "s", PARSE_MAX_PUPILS,
+				form.pupils_over == 1 ? "it is" : "they are");
+	*pupils_r = g_steal_pointer(&form.pupils);
+	form.pupils = g_ptr_array_new();
 	parse_form_clear(&form);
 	return true;
 }
 
-/* keep_best - D into BEST when it gives more fields (the message's own text
- * wins a tie with an attachment, a later part a tie with an earlier one) */
-static void keep_best(struct parse_draft *best, struct parse_draft *d, bool att)
+/* keep_best - D (and its PUPILS) into BEST (*BEST_PUPILS) when it gives more
+ * fields: the message's own text wins a tie with an attachment, a later part
+ * a tie with an earlier one */
+static void keep_best(struct parse_draft *best, GPtrArray **best_pupils,
+		      struct parse_draft *d, GPtrArray *pupils, bool att)
 {
 	if (att ? d->record->fields_found > best->record->fields_found
 		: d->record->fields_found >= best->record->fields_found) {
 		parse_draft_clear(best);
 		*best = *d;
+		g_ptr_array_unref(*best_pupils);
+		*best_pupils = pupils;
 	} else {
 		parse_draft_clear(d);
+		g_ptr_array_unref(pupils);
 	}
 }
 
-/* read_form - the part that gives the most fields, mapped into BEST. The
- * parts of one multipart/alternative say the same thing (RFC 2046): the
- * last, the sender's richest, is read first, and the others only when it
- * gives no field. */
-static void read_form(struct parse_draft *best, const struct parse_walk *w, bool reply)
+/* read_form - the part that gives the most fields, mapped into BEST; a
+ * multi-pupil export's further pupils' forms go to *PUPILS_R (struct
+ * parse_form *, the caller's), mapped once the kind is known. The parts of
+ * one multipart/alternative say the same thing (RFC 2046): the last, the
+ * sender's richest, is read first, and the others only when it gives no
+ * field. */
+static void read_form(struct parse_draft *best, GPtrArray **pupils_r,
+		      const struct parse_walk *w, bool reply)
 {
 	for (guint i = 0; i < w->texts->len;) {
 		const struct parse_text *t = g_ptr_array_index(w->texts, i);
@@ -330,12 +343,13 @@ static void read_form(struct parse_draft *best, const struct parse_walk *w, bool
 		for (guint k = end; k-- > i;) {
 			const struct parse_text *a = g_ptr_array_index(w->texts, k);
 			struct parse_draft d;
+			GPtrArray *pupils;
 			bool found;
 
-			if (!read_part(&d, a, reply))
+			if (!read_part(&d, &pupils, a, reply))
 				continue;
 			found = d.record->fields_found > 0;
-			keep_best(best, &d, a->source > PARSE_SRC_HTML);
+			keep_best(best, pupils_r, &d, pupils, a->source > PARSE_SRC_HTML);
 			if (found)
 				break;
 		}
@@ -437,11 +451,47 @@ static struct parse_record *draft_steal(struct parse_draft *d)
 	return r;
 }
 
+/* message_copy - FROM's message headers into TO */
+static void message_copy(struct parse_record *to, const struct parse_record *from)
+{
+	to->message.message_id = g_strdup(from->message.message_id);
+	to->message.from = g_strdup(from->message.from);
+	to->message.subject = g_strdup(from->message.subject);
+	to->message.date = g_strdup(from->message.date);
+}
+
+/* more_pupils - each further pupil's form as a record of its own: the first
+ * record's message, kind and case_ref; its own fields, referrer and issues */
+static void more_pupils(struct parse_draft *first, const GPtrArray *forms,
+			const char *from_name)
+{
+	struct parse_record *head = first->record;
+
+	for (guint i = 0; i < forms->len; i++) {
+		struct parse_draft d;
+
+		parse_draft_init(&d);
+		parse_fields_map(&d, g_ptr_array_index(forms, i));
+		g_free(d.title);
+		d.title = g_strdup(first->title);   /* what the export says it is */
+		d.fwd_name = g_strdup(first->fwd_name);
+		d.fwd_email = g_strdup(first->fwd_email);
+		message_copy(d.record, head);
+		d.record->kind = head->kind;
+		d.record->auto_submitted = head->auto_submitted;
+		d.record->case_ref = g_strdup(head->case_ref);
+		referrer_finish(&d, from_name);
+		parse_fields_finish(&d);
+		g_ptr_array_add(head->more_pupils, draft_steal(&d));
+	}
+}
+
 /* build - the record of a message GMime has read */
 static struct parse_record *build(GMimeMessage *msg, const struct parse_walk *w)
 {
 	struct parse_record *head = parse_record_new();
 	g_autofree char *from_name = NULL, *tag = NULL;
+	g_autoptr(GPtrArray) pupils = g_ptr_array_new();
 	struct parse_draft d;
 	struct signs s;
 
@@ -450,7 +500,7 @@ static struct parse_record *build(GMimeMessage *msg, const struct parse_walk *w)
 	tag = case_tag(msg, head->message.subject);
 	parse_draft_init(&d);
 	if (!s.bounce && !s.auto_strong)
-		read_form(&d, w, tag != NULL);
+		read_form(&d, &pupils, w, tag != NULL);
 	if (d.fwd_email == NULL && w->inner_from != NULL) {
 		d.fwd_email = g_strdup(w->inner_from);
 		d.fwd_name = g_strdup(w->inner_name);
@@ -473,6 +523,7 @@ static struct parse_record *build(GMimeMessage *msg, const struct parse_walk *w)
 		return draft_steal(&d);
 	}
 	d.record->case_ref = g_strdup(tag);
+	more_pupils(&d, pupils, from_name);
 	referrer_finish(&d, from_name);
 	parse_fields_finish(&d);
 	return draft_steal(&d);

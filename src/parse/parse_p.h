@@ -139,7 +139,11 @@ struct parse_item {
 struct parse_form {
 	GPtrArray *items;     /* struct parse_item * */
 	GString *title;       /* <title>, headings: what the form says it is */
-	unsigned more_pupils; /* an export of several pupils: how many were not read */
+	/* an export of several pupils (CSV rows, CTF Pupil elements): the forms
+	 * of pupils 2..n, each with the export's shared items (a CTF's schools)
+	 * so it maps on its own; struct parse_form *, owned, never NULL */
+	GPtrArray *pupils;
+	unsigned pupils_over; /* pupils past PARSE_MAX_PUPILS, not read */
 };
 
 void parse_form_init(struct parse_form *form);
@@ -310,5 +314,15 @@ void parse_risk_free_text(struct parse_record *record, GPtrArray *unsure,
 			  const char *value, bool concerns);
 /* parse_whereabouts_unknown - TEXT says the child's whereabouts are unknown */
 bool parse_whereabouts_unknown(const char *text);
+
+/* ---- multi-pupil exports (parse_attach.c) ---- */
+
+/* An attachment's pupils read, the first included; beyond it they are
+ * counted (struct parse_form pupils_over) and the first record says so. */
+#define PARSE_MAX_PUPILS 200
+
+/* parse_form_new, parse_form_free - a form on the heap (a further pupil's) */
+struct parse_form *parse_form_new(void);
+void parse_form_free(gpointer form);
 
 #endif

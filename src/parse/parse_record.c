@@ -65,6 +65,11 @@ struct parse_sibling *parse_sibling_new(void)
 	return g_new0(struct parse_sibling, 1);
 }
 
+static void record_free(gpointer p)
+{
+	parse_record_free(p);
+}
+
 struct parse_record *parse_record_new(void)
 {
 	struct parse_record *r = g_new0(struct parse_record, 1);
@@ -76,6 +81,7 @@ struct parse_record *parse_record_new(void)
 	r->siblings = g_ptr_array_new_with_free_func(sibling_free);
 	r->risk.factors = g_ptr_array_new_with_free_func(g_free);
 	r->issues = g_ptr_array_new_with_free_func(issue_free);
+	r->more_pupils = g_ptr_array_new_with_free_func(record_free);
 	return r;
 }
 
@@ -131,6 +137,7 @@ void parse_record_free(struct parse_record *r)
 	g_free(r->referrer.email);
 	g_free(r->referrer.phone);
 	g_ptr_array_unref(r->issues);
+	g_ptr_array_unref(r->more_pupils);
 	g_free(r);
 }
 

@@ -73,6 +73,12 @@ static const char *const migrations[] = {
 	/* 4 (issue 5): former UPNs, for matching */
 	"ALTER TABLE children ADD COLUMN former_upn TEXT;"
 	"CREATE INDEX children_former_upn ON children(former_upn);",
+	/* 5: a multi-pupil export feeds a case per pupil; messages.case_id
+	 * keeps the first */
+	"CREATE TABLE IF NOT EXISTS message_cases (message_row INTEGER NOT NULL REFERENCES messages(id),"
+	"  case_id INTEGER NOT NULL REFERENCES cases(id), pupil INTEGER NOT NULL,"
+	"  PRIMARY KEY (message_row, case_id));"
+	"CREATE INDEX IF NOT EXISTS message_cases_case ON message_cases(case_id);",
 };
 
 int store_schema_version(void)
@@ -345,6 +351,19 @@ bool store_message_finish(struct store *s, int64_t id, const char *kind, const c
 		sqlite3_bind_int64(st, 4, case_id);
 	sqlite3_bind_int64(st, 5, id);
 	return store_step_done(s, st, error, "update message");
+}
+
+bool store_message_case_add(struct store *s, int64_t id, int64_t case_id, unsigned pupil,
+			    GError **error)
+{
+	sqlite3_stmt *st = store_prep(s, "INSERT OR IGNORE INTO message_cases(message_row, case_id,"
+				   " pupil) VALUES (?,?,?)", error);
+	if (!st)
+		return false;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, case_id);
+	sqlite3_bind_int64(st, 3, pupil);
+	return store_step_done(s, st, error, "link message to case");
 }
 
 /* ---- the register ---- */
@@ -936,8 +955,9 @@ static void case_object(struct store *s, JsonBuilder *b, sqlite3_stmt *st)
 
 	json_builder_set_member_name(b, "messages");
 	json_builder_begin_array(b);
-	sqlite3_stmt *m = store_prep(s, "SELECT message_id FROM messages WHERE case_id = ? AND"
-				  " message_id IS NOT NULL ORDER BY id", NULL);
+	sqlite3_stmt *m = store_prep(s, "SELECT message_id FROM messages WHERE message_id IS NOT NULL"
+				  " AND (case_id = ?1 OR id IN (SELECT message_row FROM message_cases"
+				  " WHERE case_id = ?1)) ORDER BY id", NULL);
 	if (m) {
 		sqlite3_bind_int64(m, 1, id);
 		while (sqlite3_step(m) == SQLITE_ROW)

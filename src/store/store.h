@@ -77,6 +77,12 @@ bool store_message_add(struct store *store, const struct store_message *msg, int
 bool store_message_finish(struct store *store, int64_t id, const char *kind, const char *status,
 			  const char *reason, int64_t case_id, GError **error);
 
+/* store_message_case_add - message ID fed case CASE_ID (PUPIL: which pupil
+ * of a multi-pupil export, 0 the first); the case lists the message (case
+ * show "messages") beside those whose case_id it is. Once per pair. */
+bool store_message_case_add(struct store *store, int64_t id, int64_t case_id, unsigned pupil,
+			    GError **error);
+
 /* ---- the register ---- */
 
 /* store_case_open - a child and a new case from RECORD and DECISION, with

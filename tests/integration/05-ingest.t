@@ -16,7 +16,8 @@ from cmegwtest import ROOT, cmegw, cmegw_json, run
 
 EX = os.path.join(ROOT, "examples")
 TOP_KEYS = {"kind", "message", "case_ref", "child", "address", "carers", "siblings", "school",
-            "previous_school", "destination", "deletion", "risk", "referrer", "issues"}
+            "previous_school", "destination", "deletion", "risk", "referrer", "issues",
+            "more_pupils"}
 CHILD_KEYS = {"forename", "middle_names", "surname", "preferred_name", "dob", "sex", "upn",
               "former_upn", "ethnicity", "eal", "fsm", "sen"}
 

@@ -1149,7 +1149,8 @@ static void test_json_shape(void **state)
 {
 	static const char *const top[] = {
 		"kind", "message", "case_ref", "child", "address", "carers", "siblings", "school",
-		"previous_school", "destination", "deletion", "risk", "referrer", "issues", NULL,
+		"previous_school", "destination", "deletion", "risk", "referrer", "issues",
+		"more_pupils", NULL,
 	};
 	static const char *const message[] = { "message_id", "from", "subject", "date", NULL };
 	static const char *const child[] = {
@@ -1182,6 +1183,25 @@ static void test_json_shape(void **state)
 	root = parse_record_to_json(r);
 	o = json_node_get_object(root);
 	check_keys(o, "top", top);
+	assert_int_equal(json_array_get_length(json_object_get_array_member(o, "more_pupils")), 0);
+	json_node_unref(root);
+	/* a further pupil is a whole record: every top-level key but more_pupils */
+	g_ptr_array_add(r->more_pupils, parse_record_new());
+	root = parse_record_to_json(r);
+	o = json_node_get_object(root);
+	{
+		JsonArray *more = json_object_get_array_member(o, "more_pupils");
+		JsonObject *p2;
+
+		assert_int_equal(json_array_get_length(more), 1);
+		p2 = json_array_get_object_element(more, 0);
+		assert_false(json_object_has_member(p2, "more_pupils"));
+		assert_int_equal(json_object_get_size(p2), G_N_ELEMENTS(top) - 2);
+		for (size_t i = 0; top[i] != NULL; i++)
+			if (strcmp(top[i], "more_pupils") != 0 && !json_object_has_member(p2, top[i]))
+				fail_msg("more_pupils.0 has no '%s'", top[i]);
+	}
+	g_ptr_array_set_size(r->more_pupils, 0);
 	check_keys(json_object_get_object_member(o, "message"), "message", message);
 	check_keys(json_object_get_object_member(o, "child"), "child", child);
 	check_keys(json_object_get_object_member(o, "address"), "address", pair_ap);
@@ -1467,6 +1487,157 @@ static void test_bounces(void **state)
 	}
 }
 
+/* ---- multi-pupil exports ---- */
+
+/* a message from a school with ATTACHMENT (NAME, content type TYPE) */
+static char *export_message(const char *subject, const char *name, const char *type,
+			    const char *attachment)
+{
+	return g_strdup_printf("From: Office <office@parkside.sch.test>\nTo: cme@council.example.org\n"
+			       "Subject: %s\nDate: Wed, 4 Mar 2026 09:12:00 +0000\n"
+			       "Message-ID: <export@parkside.sch.test>\nMIME-Version: 1.0\n"
+			       "Content-Type: multipart/mixed; boundary=b\n\n--b\n" TEXT
+			       "Export attached.\n--b\nContent-Type: %s; name=\"%s\"\n"
+			       "Content-Disposition: attachment; filename=\"%s\"\n\n%s\n--b--\n",
+			       subject, type, name, name, attachment);
+}
+
+static struct parse_record *parse_export(const char *subject, const char *name, const char *type,
+					 const char *attachment)
+{
+	g_autofree char *msg = export_message(subject, name, type, attachment);
+	struct parse_record *r = parse_message(msg, strlen(msg), NULL, NULL);
+
+	assert_non_null(r);
+	return r;
+}
+
+/* pupil - record N of an export: 0 the record itself, then more_pupils */
+static const struct parse_record *pupil(const struct parse_record *r, guint n)
+{
+	if (n == 0)
+		return r;
+	assert_true(n - 1 < r->more_pupils->len);
+	return g_ptr_array_index(r->more_pupils, n - 1);
+}
+
+/* issue_fields - the record's issue fields joined with spaces ("" for none) */
+static char *issue_fields(const struct parse_record *r)
+{
+	GString *s = g_string_new(NULL);
+
+	for (guint i = 0; i < r->issues->len; i++) {
+		const struct parse_issue *is = g_ptr_array_index(r->issues, i);
+
+		g_string_append_printf(s, "%s%s", i > 0 ? " " : "", is->field);
+	}
+	return g_string_free(s, FALSE);
+}
+
+static const struct { const char *forename, *surname, *dob, *upn, *issues; } csv_pupils[] = {
+	{ "Amy", "Examplechild", "2014-05-03", "N887250012001", "" },
+	{ "Ben", "Samplechild", "2015-06-04", "C887250012002", "" },
+	{ "Cal", "Testchild", "2016-07-05", "A887250012003", "child.upn" },   /* check letter R */
+};
+
+static void test_multi_csv(void **state)
+{
+	struct parse_record *r = parse_export(
+		"Leavers report", "Leavers.csv", "text/csv",
+		"UPN,Surname,Forename,DOB,Leaving Date,Reason for leaving\r\n"
+		"N887250012001,Examplechild,Amy,03/05/2014,20/03/2026,Moved abroad\r\n"
+		",,,,,\r\n"
+		"C887250012002,Samplechild,Ben,04/06/2015,20/03/2026,Moved abroad\r\n"
+		"A887250012003,Testchild,Cal,05/07/2016,20/03/2026,Moved abroad\r\n");
+
+	assert_int_equal(r->kind, PARSE_KIND_OFF_ROLL);
+	assert_int_equal(r->more_pupils->len, 2);   /* the blank row is no pupil */
+	for (guint i = 0; i < G_N_ELEMENTS(csv_pupils); i++) {
+		const struct parse_record *p = pupil(r, i);
+		g_autofree char *issues = issue_fields(p);
+
+		check_str("csv pupil forename", i, "", p->child.forename, csv_pupils[i].forename);
+		check_str("csv pupil surname", i, "", p->child.surname, csv_pupils[i].surname);
+		check_str("csv pupil dob", i, "", p->child.dob, csv_pupils[i].dob);
+		check_str("csv pupil upn", i, "", p->child.upn, csv_pupils[i].upn);
+		check_str("csv pupil issues", i, "", issues, csv_pupils[i].issues);
+		check_str("csv pupil message", i, "", p->message.message_id, "export@parkside.sch.test");
+		check_str("csv pupil referrer", i, "", p->referrer.email, "office@parkside.sch.test");
+		check_str("csv pupil ground", i, "", p->deletion.ground, "moved_away");
+		check_int("csv pupil kind", i, "", p->kind, PARSE_KIND_OFF_ROLL);
+		check_int("csv pupil more", i, "", p->more_pupils->len, i == 0 ? 2 : 0);
+	}
+	parse_record_free(r);
+}
+
+#define CTF_PUPIL(upn, sur, fore, dob) "<Pupil><UPN>" upn "</UPN><Surname>" sur "</Surname>" \
+	"<Forename>" fore "</Forename><DOB>" dob "</DOB><Sex>F</Sex></Pupil>"
+
+static void test_multi_ctf(void **state)
+{
+	struct parse_record *r = parse_export(
+		"Children Missing Education transfer", "8872345_CML_MMMMMMM_001.XML",
+		"application/xml",
+		"<?xml version=\"1.0\" encoding=\"UTF-8\"?><CTfile><Header>"
+		"<DocumentName>Common Transfer File</DocumentName><DataDescriptor>CML</DataDescriptor>"
+		"<SourceSchool><LEA>887</LEA><Estab>2345</Estab><SchoolName>Oakfield Primary School"
+		"</SchoolName></SourceSchool><DestSchool><LEA>MMM</LEA><Estab>MMMM</Estab></DestSchool>"
+		"</Header><CTFpupilData>"
+		CTF_PUPIL("F887250012004", "Exampleton", "Dora", "2015-01-20")
+		CTF_PUPIL("V887250012005", "Sampleton", "Edie", "2016-02-21")
+		"</CTFpupilData></CTfile>");
+	static const char *const names[] = { "Dora", "Edie" };
+
+	assert_int_equal(r->kind, PARSE_KIND_OFF_ROLL);
+	assert_int_equal(r->more_pupils->len, 1);
+	for (guint i = 0; i < 2; i++) {
+		const struct parse_record *p = pupil(r, i);
+		g_autofree char *issues = issue_fields(p);
+
+		check_str("ctf pupil forename", i, "", p->child.forename, names[i]);
+		check_str("ctf pupil school", i, "", p->school.name, "Oakfield Primary School");
+		check_str("ctf pupil laestab", i, "", p->school.laestab, "8872345");
+		check_str("ctf pupil destination", i, "", p->destination.laestab, "MMMMMMM");
+		check_str("ctf pupil issues", i, "", issues, "");
+		check_int("ctf pupil kind", i, "", p->kind, PARSE_KIND_OFF_ROLL);
+	}
+	parse_record_free(r);
+}
+
+static void test_multi_single(void **state)
+{
+	struct parse_record *r = parse_export(
+		"Leavers report", "Leavers.csv", "text/csv",
+		"UPN,Surname,Forename,DOB,Leaving Date\n"
+		"N887250012001,Examplechild,Amy,03/05/2014,20/03/2026\n\n");
+
+	check_str("single", 0, "", r->child.forename, "Amy");
+	assert_int_equal(r->more_pupils->len, 0);
+	assert_int_equal(r->issues->len, 0);
+	parse_record_free(r);
+}
+
+static void test_multi_limit(void **state)
+{
+	GString *csv = g_string_new("Surname,Forename,DOB,Leaving Date\n");
+	struct parse_record *r;
+	const struct parse_issue *is;
+
+	for (unsigned i = 0; i < PARSE_MAX_PUPILS + 5; i++)
+		g_string_append_printf(csv, "Examplechild,Pupil%u,03/05/2014,20/03/2026\n", i + 1);
+	r = parse_export("Leavers report", "Leavers.csv", "text/csv", csv->str);
+	g_string_free(csv, TRUE);
+	assert_int_equal(r->more_pupils->len, PARSE_MAX_PUPILS - 1);
+	check_str("limit last", 0, "", pupil(r, PARSE_MAX_PUPILS - 1)->child.forename, "Pupil200");
+	assert_int_equal(r->issues->len, 1);
+	is = g_ptr_array_index(r->issues, 0);
+	assert_string_equal(is->field, "child");
+	if (strstr(is->problem, "5 more pupils") == NULL || strstr(is->problem, "200") == NULL)
+		fail_msg("limit issue '%s'", is->problem);
+	assert_int_equal(pupil(r, 1)->issues->len, 0);
+	parse_record_free(r);
+}
+
 /* ---- limits and hostile input ---- */
 
 static void expect_error(const char *msg, size_t len, const struct parse_limits *limits,
@@ -1628,6 +1799,10 @@ int main(void)
 		cmocka_unit_test(test_shapes),
 		cmocka_unit_test(test_alternatives),
 		cmocka_unit_test(test_bounces),
+		cmocka_unit_test(test_multi_csv),
+		cmocka_unit_test(test_multi_ctf),
+		cmocka_unit_test(test_multi_single),
+		cmocka_unit_test(test_multi_limit),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_hostile),
 	};
