@@ -364,7 +364,8 @@ static int cmd_run(struct globals *g, struct config *c, struct store *db,
 		}
 		backoff = 5;
 		bool changed = false;
-		if (!ingest_imap_idle(imap, (unsigned)c->imap_poll_interval, &changed, &err)) {
+		if (!ingest_imap_idle(imap, (unsigned)c->imap_poll_interval, &stopping, &changed,
+				      &err)) {
 			if (g_error_matches(err, INGEST_ERROR, INGEST_ERROR_PROTOCOL) && !stopping) {
 				nap((unsigned)c->imap_poll_interval);   /* no IDLE: poll */
 			} else if (!stopping) {

@@ -7,6 +7,7 @@
 #ifndef CMEGW_INGEST_H
 #define CMEGW_INGEST_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <glib.h>
@@ -80,8 +81,12 @@ bool ingest_imap_append(struct ingest_imap *imap, const char *folder,
 
 /* ingest_imap_idle - IDLE (RFC 2177) on the selected mailbox for up to
  * SECONDS; *changed_r is true when the server reported a change (new mail).
- * INGEST_ERROR_PROTOCOL when the server has no IDLE: poll instead. */
-bool ingest_imap_idle(struct ingest_imap *imap, unsigned seconds, bool *changed_r,
+ * INGEST_ERROR_PROTOCOL when the server has no IDLE: poll instead.
+ * STOP (may be NULL): a flag a signal handler sets. The wait does not start
+ * when it is set and, as a signal can come just before the wait begins,
+ * looks at it again every second: a stop is never held up by the wait. */
+bool ingest_imap_idle(struct ingest_imap *imap, unsigned seconds,
+		      const volatile sig_atomic_t *stop, bool *changed_r,
 		      GError **error);
 
 /* ingest_imap_free - log out (best effort) and free; NULL is fine */

@@ -722,7 +722,8 @@ bool ingest_imap_append(struct ingest_imap *s, const char *folder, GBytes *messa
 }
 
 /* ingest_imap_idle - wait in IDLE for the selected mailbox to change */
-bool ingest_imap_idle(struct ingest_imap *s, unsigned seconds, bool *changed_r, GError **error)
+bool ingest_imap_idle(struct ingest_imap *s, unsigned seconds, const volatile sig_atomic_t *stop,
+		      bool *changed_r, GError **error)
 {
 	*changed_r = false;
 	if (!usable(s, true, error))
@@ -747,8 +748,15 @@ bool ingest_imap_idle(struct ingest_imap *s, unsigned seconds, bool *changed_r, 
 	if ((sel ? sel->sel_exists : 0) == exists) {
 		w = MAILSTREAM_IDLE_ERROR;
 		if (mailstream_setup_idle(stream) == 0) {
-			w = mailstream_wait_idle(stream, (int)seconds);
+			/* a second at a time: a stop signalled between our look at
+			 * STOP and the wait itself waits a second, not SECONDS */
+			w = MAILSTREAM_IDLE_TIMEOUT;
+			for (unsigned t = 0; t < seconds && w == MAILSTREAM_IDLE_TIMEOUT &&
+					     (stop == NULL || !*stop); t++)
+				w = mailstream_wait_idle(stream, 1);
 			mailstream_unsetup_idle(stream);
+			if (w == MAILSTREAM_IDLE_ERROR && stop != NULL && *stop)
+				w = MAILSTREAM_IDLE_INTERRUPTED;   /* the signal ended the wait */
 		}
 	}
 	/* Any untagged data (EXISTS, RECENT, EXPUNGE) means: look again. */
