@@ -16,6 +16,22 @@ REFERRAL = os.path.join(ROOT, "examples", "referrals", "01-school-referral.eml")
 REFERRER = "dsl@riverside-primary.school.example.net"
 
 
+
+def stop(d):
+    """SIGTERM, then the exit status within 10 s (None: it did not stop)."""
+    d.send_signal(signal.SIGTERM)
+    try:
+        return d.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        return None
+
+
+def reap(d):
+    """A daemon still running after its test is killed."""
+    if d.poll() is None:
+        d.kill()
+        d.wait()
+
 def main(t):
     work = tempfile.mkdtemp(prefix="cmegw-run-")
     with Servers() as s:
@@ -35,16 +51,9 @@ def main(t):
             t.eq(len(acks), 1, "the referral mailed while it waited was acknowledged")
             t.ok(took < 20, "within seconds (IDLE woke it): %.1f s" % took)
             t.eq(len(s.mailbox(CME)), 0, "and moved out of INBOX")
-            d.send_signal(signal.SIGTERM)
-            try:
-                rc = d.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                rc = None
-            t.eq(rc, 0, "SIGTERM stops it cleanly (exit 0)")
+            t.eq(stop(d), 0, "SIGTERM stops it cleanly (exit 0)")
         finally:
-            if d.poll() is None:
-                d.kill()
-                d.wait()
+            reap(d)
         log.seek(0)
         text = log.read()
         t.ok("run: stopped" in text, "it says it stopped", text)
@@ -66,16 +75,9 @@ def main(t):
             # The case is in: the daemon is now sending its notices, not yet
             # waiting in IDLE. A stop that comes then must not wait for the
             # IDLE timeout (600 s) once the wait begins.
-            d.send_signal(signal.SIGTERM)
-            try:
-                rc = d.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                rc = None
-            t.eq(rc, 0, "SIGTERM in the middle of a cycle stops it within seconds")
+            t.eq(stop(d), 0, "SIGTERM in the middle of a cycle stops it within seconds")
         finally:
-            if d.poll() is None:
-                d.kill()
-                d.wait()
+            reap(d)
         refs = sorted(c["ref"] for c in cmegw_json(conf, "cases"))
         t.ok(len(refs) == 2 and refs[1].startswith("CME-2027-"),
              "a case opened by `run --now 2027-...` is numbered in 2027", refs)
