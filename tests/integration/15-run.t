@@ -16,7 +16,6 @@ REFERRAL = os.path.join(ROOT, "examples", "referrals", "01-school-referral.eml")
 REFERRER = "dsl@riverside-primary.school.example.net"
 
 
-
 def stop(d):
     """SIGTERM, then the exit status within 10 s (None: it did not stop)."""
     d.send_signal(signal.SIGTERM)
