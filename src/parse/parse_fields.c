@@ -155,6 +155,8 @@ static char *value_text(const struct parse_item *it, const char *sep)
 
 	if (it->lines == NULL || it->lines->len == 0)
 		return NULL;
+	if (it->lines->len == 1)
+		return g_strdup(g_ptr_array_index(it->lines, 0));
 	s = g_string_new(NULL);
 	for (guint i = 0; i < it->lines->len; i++) {
 		if (i > 0)
@@ -162,6 +164,16 @@ static char *value_text(const struct parse_item *it, const char *sep)
 		g_string_append(s, g_ptr_array_index(it->lines, i));
 	}
 	return g_string_free(s, FALSE);
+}
+
+/* value_of - the item's value: its one line (borrowed), or its lines joined
+ * by a space into *OWNED_R (the caller frees it); NULL when none */
+static const char *value_of(const struct parse_item *it, char **owned_r)
+{
+	*owned_r = NULL;
+	if (it->lines != NULL && it->lines->len == 1)
+		return g_ptr_array_index(it->lines, 0);
+	return *owned_r = value_text(it, " ");
 }
 
 /* set_str - *SLOT = VALUE folded, when unset and VALUE says something */
@@ -1159,7 +1171,8 @@ static void map_school(struct map_state *st, enum parse_section sect,
 static void map_field(struct map_state *st, const struct parse_item *it)
 {
 	struct parse_label info;
-	g_autofree char *value = value_text(it, " ");
+	g_autofree char *owned = NULL;
+	const char *value = value_of(it, &owned);
 	enum parse_section sect;
 
 	if (value != NULL && parse_whereabouts_unknown(value))

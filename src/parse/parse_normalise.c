@@ -181,6 +181,42 @@ static bool starts_with_words(const char *w, const char *prefix)
 
 static char *answer_words(const char *text);
 
+/* ascii_words - parse_words() of TEXT into BUF (SIZE bytes) without
+ * allocating: 1 done; 0 the words do not fit; -1 TEXT is not plain ASCII
+ * (or may hold tick boxes): use answer_words() */
+static int ascii_words(const char *text, char *buf, size_t size)
+{
+	char *o = buf;
+	bool space = false;
+
+	if (text == NULL)
+		return -1;
+	for (const char *p = text; *p != '\0'; p++) {
+		if ((unsigned char)*p >= 0x80 || *p == '[' || *p == '(')
+			return -1;
+		if (*p == '.' || *p == '\'')
+			continue;
+		if (!g_ascii_isalnum(*p)) {
+			space = true;
+			continue;
+		}
+		if ((size_t)(o - buf) + 2 >= size) {
+			/* keep looking: a box or a non-ASCII byte later still
+			 * means the slow reading */
+			for (; *p != '\0'; p++)
+				if ((unsigned char)*p >= 0x80 || *p == '[' || *p == '(')
+					return -1;
+			return 0;
+		}
+		if (space && o > buf)
+			*o++ = ' ';
+		space = false;
+		*o++ = g_ascii_tolower(*p);
+	}
+	*o = '\0';
+	return 1;
+}
+
 bool parse_value_blank(const char *text)
 {
 	static const char *const blanks[] = {
@@ -189,9 +225,20 @@ bool parse_value_blank(const char *text)
 		"not stated", "no information", "dont know", "do not know", "not sure",
 		"unsure", "not recorded", "no", NULL,
 	};
-	g_autofree char *w = answer_words(text);
+	char small[32];
+	g_autofree char *w = NULL;
 
-	return word_in(w, blanks);
+	/* most values are ASCII with no tick boxes: their words, when short
+	 * enough to be one of the blanks, fit here; longer ones are none */
+	switch (ascii_words(text, small, sizeof small)) {
+	case 1:
+		return word_in(small, blanks);
+	case 0:
+		return false;
+	default:
+		w = answer_words(text);
+		return word_in(w, blanks);
+	}
 }
 
 /* ---- dates ---- */

@@ -299,6 +299,13 @@ static size_t scan_clause(const char *clause, bool label, struct parse_risk_hit 
 	return n;
 }
 
+/* the bytes that end a clause: sentence punctuation, commas, brackets,
+ * new lines (and the end of the text) */
+static const bool clause_end[256] = {
+	['\0'] = true, ['.'] = true, [';'] = true, ['!'] = true, ['?'] = true,
+	['\n'] = true, [','] = true, ['('] = true, [')'] = true,
+};
+
 /* Free text beyond this is not read for risks (bounded work). */
 #define MAX_SCAN 16384
 
@@ -313,7 +320,7 @@ size_t parse_risk_scan(const char *text, bool label, struct parse_risk_hit *hits
 	index_build();
 	/* clauses end at sentence punctuation, commas, dashes and new lines */
 	for (char *q = t;; q++) {
-		bool end = *q == '\0' || strchr(".;!?\n,()", *q) != NULL ||
+		bool end = clause_end[(unsigned char)*q] ||
 			   (*q == '-' && q > t && q[-1] == ' ') ||
 			   strncmp(q, "\xe2\x80\x93", 3) == 0;   /* en dash */
 
