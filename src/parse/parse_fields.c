@@ -803,7 +803,25 @@ static void child_needs(struct map_state *st, const struct parse_label *info, co
 	}
 }
 
-/* address_add - an address, or one line of one, joined with ", " */
+/* ends_in_house_number - the address so far ends in a part that is only a
+ * house number ("14", "14A", "3-5"): a CTF's PAON, a form's "House number" */
+static bool ends_in_house_number(const char *address)
+{
+	const char *comma = strrchr(address, ',');
+	const char *p = comma != NULL ? comma + 1 : address;
+	bool digits = false;
+
+	while (*p == ' ')
+		p++;
+	for (; g_ascii_isdigit(*p) || *p == '-'; p++)
+		digits = digits || g_ascii_isdigit(*p);
+	if (g_ascii_isalpha(*p))
+		p++;   /* 14A */
+	return digits && *p == '\0';
+}
+
+/* address_add - an address, or one part of one, joined with ", " (with a
+ * space after a house number: "14 Example Street") */
 static void address_add(char **slot, const struct parse_item *it, bool part)
 {
 	g_autofree char *v = value_text(it, ", ");
@@ -814,7 +832,7 @@ static void address_add(char **slot, const struct parse_item *it, bool part)
 	if (old == NULL)
 		*slot = parse_fold(v);
 	else if (part)
-		*slot = g_strdup_printf("%s, %s", old, v);
+		*slot = g_strdup_printf("%s%s%s", old, ends_in_house_number(old) ? " " : ", ", v);
 	else
 		return;
 	if (part)

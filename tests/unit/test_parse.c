@@ -1420,6 +1420,32 @@ static void test_shapes(void **state)
 	}
 }
 
+/* ---- address parts: a house number runs into its street ---- */
+
+static const struct { const char *lines, *want; } address_rows[] = {
+	{ "House number: 14\nStreet: Example Road\nTown: Chatham\n", "14 Example Road, Chatham" },
+	{ "House number: 14A\nStreet: Example Road\n", "14A Example Road" },
+	{ "House number: 3-5\nStreet: Example Road\n", "3-5 Example Road" },
+	/* a flat, a name or a number with words is a line of its own */
+	{ "Address line 1: Flat 3\nAddress line 2: 22 Quay Street\n", "Flat 3, 22 Quay Street" },
+	{ "House name number: Rose Cottage\nStreet: Example Lane\n", "Rose Cottage, Example Lane" },
+	{ "Address line 1: 14 Example Road\nAddress line 2: Chatham\n", "14 Example Road, Chatham" },
+};
+
+static void test_address_parts(void **state)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(address_rows); i++) {
+		g_autofree char *msg = g_strdup_printf(
+			"From: f@example.org\nSubject: CME referral\n\nChild's first name: Amy\n"
+			"Child's surname: Smith\n%sPostcode: ME4 4TR\n", address_rows[i].lines);
+		struct parse_record *r = parse_message(msg, strlen(msg), NULL, NULL);
+
+		assert_non_null(r);
+		check_str("address", i, address_rows[i].lines, r->address.text, address_rows[i].want);
+		parse_record_free(r);
+	}
+}
+
 /* ---- multipart/alternative: the last part first, the others as fallback ---- */
 
 #define ALT_HEAD "From: forms@example.net\nSubject: CME referral\n" \
@@ -1798,6 +1824,7 @@ int main(void)
 		cmocka_unit_test(test_regulations),
 		cmocka_unit_test(test_shapes),
 		cmocka_unit_test(test_alternatives),
+		cmocka_unit_test(test_address_parts),
 		cmocka_unit_test(test_bounces),
 		cmocka_unit_test(test_multi_csv),
 		cmocka_unit_test(test_multi_ctf),
