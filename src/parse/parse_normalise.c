@@ -166,7 +166,7 @@ bool parse_words_has(const char *w, const char *phrase)
 static bool word_in(const char *w, const char *const *list)
 {
 	for (; *list != NULL; list++)
-		if (strcmp(w, *list) == 0)
+		if (w[0] == (*list)[0] && strcmp(w, *list) == 0)
 			return true;
 	return false;
 }

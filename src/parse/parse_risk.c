@@ -497,7 +497,8 @@ bool parse_whereabouts_unknown(const char *text)
 	g_autofree char *w = NULL;
 	const char *c;
 
-	if (text == NULL)
+	/* the shortest phrase, "untraceable", is 11 letters */
+	if (text == NULL || strnlen(text, 11) < 11)
 		return false;
 	/* most values name none of what the phrases need, and in ASCII text
 	 * that shows without reading the words */
