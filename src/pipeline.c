@@ -115,7 +115,6 @@ struct pupils {
 	int64_t row;              /* its messages row */
 	unsigned index;           /* the pupil being applied: 0 the first */
 	bool acked;               /* an ack_referrer is queued for the message */
-	bool review;              /* a pupil needs a person */
 	int64_t case_id;          /* the first case a pupil fed: messages.case_id */
 	enum pipeline_result result;
 	GString *reason;          /* each pupil's reason */
@@ -237,8 +236,6 @@ static bool apply(struct pipeline *p, const struct parse_record *r, struct route
 		return false;
 	/* the message's result: review when any pupil needs a person, else
 	 * processed when any pupil was filed */
-	if (result == PIPELINE_REVIEW)
-		pp->review = true;
 	if (pp->index == 0 || result == PIPELINE_REVIEW ||
 	    (result == PIPELINE_PROCESSED && pp->result == PIPELINE_IGNORED))
 		pp->result = result;
@@ -389,7 +386,7 @@ static bool process(struct pipeline *p, GBytes *raw, const struct pipeline_sourc
 		return false;
 	*result_r = pp.result;
 	return store_message_finish(p->store, row, parse_kind_name(r ? r->kind : PARSE_KIND_UNKNOWN),
-				    pp.review ? "review" : "processed",
+				    pp.result == PIPELINE_REVIEW ? "review" : "processed",
 				    reason->len > 0 ? reason->str : NULL, pp.case_id,
 				    error);
 }

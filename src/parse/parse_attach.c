@@ -498,13 +498,11 @@ static void xml_leaves(struct parse_form *form, const xmlNode *n, unsigned depth
 	}
 }
 
-/* ctf_pupil - the Header's items (what the file is, the schools), then
- * one Pupil (NULL: a CTF holding none) */
-static void ctf_pupil(struct parse_form *form, const xmlNode *header, const char *title,
-		      const xmlNode *pupil)
+/* ctf_pupil - the Header's items (what the file is, the schools; DEST the
+ * DestSchool's LAESTAB), then one Pupil (NULL: a CTF holding none) */
+static void ctf_pupil(struct parse_form *form, const xmlNode *header, const char *dest,
+		      const char *title, const xmlNode *pupil)
 {
-	g_autofree char *dest = laestab_of(find_child(header, "DestSchool"));
-
 	g_string_append_printf(form->title, "%s%s", form->title->len > 0 ? " | " : "", title);
 	ctf_school(form, find_child(header, "SourceSchool"), "School");
 	/* LLLL: a file to the LA itself, not a destination */
@@ -536,12 +534,12 @@ static void read_ctf(struct parse_form *form, const xmlNode *root)
 		what = "Common Transfer File leaver";
 	title = g_strdup_printf("%s | %s | %s", what, doc != NULL ? doc : "",
 				desc != NULL ? desc : "");
-	ctf_pupil(form, header, title, pupil);
+	ctf_pupil(form, header, dest, title, pupil);
 	for (const xmlNode *c = pupil != NULL ? pupil->next : NULL; c != NULL; c = c->next) {
 		struct parse_form *f;
 
 		if (name_is(c, "Pupil") && (f = pupil_form(form, ++n)) != NULL)
-			ctf_pupil(f, header, title, c);
+			ctf_pupil(f, header, dest, title, c);
 	}
 }
 

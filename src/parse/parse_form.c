@@ -310,7 +310,7 @@ static void text_line_labelled(struct text_state *st, char *label, char *value)
 		return;
 	}
 	parse_label_classify(label, &info);
-	st->open_multi = parse_label_info_multiline(&info);
+	st->open_multi = parse_label_multiline(&info);
 	st->open_address = info.field == PARSE_F_ADDRESS;
 	st->open_empty = value == NULL;
 	it = form_add_take(st->form, PARSE_ITEM_FIELD, label);

@@ -426,51 +426,17 @@ static void walk(struct html_state *st, const xmlNode *first, unsigned depth)
 	}
 }
 
-/* A parser context is costly to make (its dictionary, its input and node
- * stacks): each thread keeps one for the HTML it reads. Its dictionary keeps
- * the names of every document read, so it is made afresh now and then. */
-#define CTXT_DOCUMENTS 512
-
-static void ctxt_free(gpointer p)
-{
-	htmlFreeParserCtxt(p);
-}
-
-static GPrivate ctxt_key = G_PRIVATE_INIT(ctxt_free);
-static GPrivate ctxt_uses = G_PRIVATE_INIT(NULL);
-
-static htmlParserCtxtPtr thread_ctxt(void)
-{
-	htmlParserCtxtPtr c = g_private_get(&ctxt_key);
-	guint uses = GPOINTER_TO_UINT(g_private_get(&ctxt_uses));
-
-	if (c != NULL && uses >= CTXT_DOCUMENTS) {
-		g_private_replace(&ctxt_key, NULL);
-		c = NULL;
-	}
-	if (c == NULL) {
-		c = htmlNewParserCtxt();
-		g_private_set(&ctxt_key, c);
-		uses = 0;
-	}
-	g_private_set(&ctxt_uses, GUINT_TO_POINTER(uses + 1));
-	return c;
-}
-
 void parse_form_html(struct parse_form *form, const char *html, size_t len, bool quoted_stops)
 {
 	struct html_state st = { .form = form, .quoted_stops = quoted_stops };
-	htmlParserCtxtPtr ctxt;
 	htmlDocPtr doc;
 	xmlNode *root;
 
 	if (len == 0 || len > INT_MAX)
 		return;
-	ctxt = thread_ctxt();
-	doc = ctxt == NULL ? NULL
-	      : htmlCtxtReadMemory(ctxt, html, (int)len, NULL, "UTF-8",
-				   HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-				   HTML_PARSE_RECOVER | HTML_PARSE_NOBLANKS);
+	doc = htmlReadMemory(html, (int)len, NULL, "UTF-8",
+			     HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
+			     HTML_PARSE_RECOVER | HTML_PARSE_NOBLANKS);
 	if (doc == NULL)
 		return;
 	root = xmlDocGetRootElement(doc);

@@ -411,15 +411,7 @@ static void classify(const char *label, struct parse_label *out)
 	}
 }
 
-bool parse_label_multiline(const char *label)
-{
-	struct parse_label info;
-
-	parse_label_classify(label, &info);
-	return parse_label_info_multiline(&info);
-}
-
-bool parse_label_info_multiline(const struct parse_label *info)
+bool parse_label_multiline(const struct parse_label *info)
 {
 	switch (info->field) {
 	case PARSE_F_ADDRESS: case PARSE_F_CONCERNS: case PARSE_F_NOTES:

@@ -247,10 +247,9 @@ void parse_label_memo(bool on);
  * heading); *INDEX_R and *REL_R as for struct parse_label */
 enum parse_section parse_heading_classify(const char *heading, int *index_r,
 					  const char **rel_r);
-/* parse_label_multiline - whether the field's value may run on over lines */
-bool parse_label_multiline(const char *label);
-/* parse_label_info_multiline - the same, for a label classified already */
-bool parse_label_info_multiline(const struct parse_label *info);
+/* parse_label_multiline - whether the value of a field classified as INFO
+ * may run on over lines */
+bool parse_label_multiline(const struct parse_label *info);
 
 /* What a form gives beyond the record, resolved once the kind is known. */
 struct parse_draft {
