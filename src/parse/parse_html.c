@@ -3,7 +3,7 @@
 #include <limits.h>
 #include <string.h>
 #include <libxml/HTMLparser.h>
-#include <libxml/tree.h>
+#include <libxml/parserInternals.h>
 
 #include "parse/parse_p.h"
 
@@ -12,6 +12,247 @@
 #define MAX_CELLS 16
 #define MAX_CELL 16384    /* bytes of a cell's text read */
 
+/* libxml2's HTML parser reads the page (its tokenizer, entities, the rules
+ * that close <p> and <td> and imply <html> and <body>) and reports it by SAX;
+ * the page is kept in this light tree, in one arena, rather than libxml2's
+ * own tree: a third less work for the parse, and the walk compares tag
+ * numbers instead of names. */
+enum tag {
+	T_OTHER, T_B, T_STRONG, T_BR, T_INPUT, T_TD, T_TH, T_TR, T_TABLE, T_TITLE, T_HEAD,
+	T_BLOCKQUOTE, T_DIV, T_P, T_UL, T_OL, T_DL, T_DT, T_DD, T_BLOCK, T_HEADING, T_SKIPPED,
+};
+
+enum { K_BLOCK = 1, K_HEADING = 2, K_SKIPPED = 4 };
+
+struct hnode {
+	struct hnode *children, *last, *next, *parent;
+	const char *text;                 /* a text node's text; NULL for an element */
+	const char *value, *cls, *id;     /* the attributes the walk reads */
+	unsigned char tag, kind;          /* enum tag; K_ bits */
+};
+
+static bool is_text(const struct hnode *n)
+{
+	return n->text != NULL;
+}
+
+static bool is_element(const struct hnode *n)
+{
+	return n->text == NULL;
+}
+
+/* tag_of - an element's number and kind, from its (lower case) name */
+static void tag_of(const char *name, unsigned char *tag_r, unsigned char *kind_r)
+{
+	static const struct { const char *name; unsigned char tag, kind; } tags[] = {
+		{ "address", T_BLOCK, K_BLOCK }, { "article", T_BLOCK, K_BLOCK },
+		{ "aside", T_BLOCK, K_BLOCK }, { "b", T_B, 0 },
+		{ "blockquote", T_BLOCKQUOTE, K_BLOCK }, { "body", T_BLOCK, K_BLOCK },
+		{ "br", T_BR, 0 }, { "caption", T_HEADING, K_HEADING },
+		{ "center", T_BLOCK, K_BLOCK }, { "dd", T_DD, 0 }, { "div", T_DIV, K_BLOCK },
+		{ "dl", T_DL, K_BLOCK }, { "dt", T_DT, 0 }, { "fieldset", T_BLOCK, K_BLOCK },
+		{ "footer", T_BLOCK, K_BLOCK }, { "form", T_BLOCK, K_BLOCK },
+		{ "h1", T_HEADING, K_HEADING }, { "h2", T_HEADING, K_HEADING },
+		{ "h3", T_HEADING, K_HEADING }, { "h4", T_HEADING, K_HEADING },
+		{ "h5", T_HEADING, K_HEADING }, { "h6", T_HEADING, K_HEADING },
+		{ "head", T_HEAD, K_SKIPPED }, { "header", T_BLOCK, K_BLOCK },
+		{ "hr", T_BLOCK, K_BLOCK }, { "html", T_BLOCK, K_BLOCK },
+		{ "input", T_INPUT, 0 }, { "legend", T_HEADING, K_HEADING },
+		{ "li", T_BLOCK, K_BLOCK }, { "main", T_BLOCK, K_BLOCK },
+		{ "nav", T_BLOCK, K_BLOCK }, { "noscript", T_SKIPPED, K_SKIPPED },
+		{ "object", T_SKIPPED, K_SKIPPED }, { "ol", T_OL, K_BLOCK },
+		{ "p", T_P, K_BLOCK }, { "pre", T_BLOCK, K_BLOCK },
+		{ "script", T_SKIPPED, K_SKIPPED }, { "section", T_BLOCK, K_BLOCK },
+		{ "strong", T_STRONG, 0 }, { "style", T_SKIPPED, K_SKIPPED },
+		{ "svg", T_SKIPPED, K_SKIPPED }, { "table", T_TABLE, K_BLOCK },
+		{ "tbody", T_BLOCK, K_BLOCK }, { "td", T_TD, 0 },
+		{ "template", T_SKIPPED, K_SKIPPED }, { "tfoot", T_BLOCK, K_BLOCK },
+		{ "th", T_TH, 0 }, { "thead", T_BLOCK, K_BLOCK }, { "title", T_TITLE, 0 },
+		{ "tr", T_TR, K_BLOCK }, { "ul", T_UL, K_BLOCK },
+	};
+	size_t lo = 0, hi = G_N_ELEMENTS(tags);
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = g_ascii_strcasecmp(name, tags[mid].name);
+
+		if (c == 0) {
+			*tag_r = tags[mid].tag;
+			*kind_r = tags[mid].kind;
+			return;
+		}
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	*tag_r = T_OTHER;
+	*kind_r = 0;
+}
+
+/* ---- the arena and the tree built from libxml2's SAX events ---- */
+
+struct block {
+	struct block *next;
+	size_t used, size;
+	char data[];
+};
+
+struct builder {
+	struct block *blocks;
+	struct hnode root;      /* the document: its children are the page */
+	struct hnode *cur;      /* the open element */
+	GString *text;          /* characters since the last tag, one text node */
+};
+
+static void *arena_alloc(struct builder *b, size_t n)
+{
+	struct block *k = b->blocks;
+
+	n = (n + 7) & ~(size_t)7;
+	if (k == NULL || k->size - k->used < n) {
+		size_t size = MAX(n, 8192 - sizeof *k);
+
+		k = g_malloc(sizeof *k + size);
+		k->next = b->blocks;
+		k->used = 0;
+		k->size = size;
+		b->blocks = k;
+	}
+	k->used += n;
+	return k->data + k->used - n;
+}
+
+static char *arena_strdup(struct builder *b, const char *s, size_t len)
+{
+	char *p = arena_alloc(b, len + 1);
+
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
+static struct hnode *add_node(struct builder *b)
+{
+	struct hnode *n = arena_alloc(b, sizeof *n);
+
+	memset(n, 0, sizeof *n);
+	n->parent = b->cur;
+	if (b->cur->last != NULL)
+		b->cur->last->next = n;
+	else
+		b->cur->children = n;
+	b->cur->last = n;
+	return n;
+}
+
+/* text_end - the characters gathered become one text node, as libxml2's
+ * own tree joins adjacent text */
+static void text_end(struct builder *b)
+{
+	if (b->text->len == 0)
+		return;
+	add_node(b)->text = arena_strdup(b, b->text->str, b->text->len);
+	g_string_truncate(b->text, 0);
+}
+
+static void sax_start(void *ctx, const xmlChar *name, const xmlChar **atts)
+{
+	struct builder *b = ctx;
+	struct hnode *n;
+
+	text_end(b);
+	n = add_node(b);
+	tag_of(name != NULL ? (const char *)name : "", &n->tag, &n->kind);
+	for (size_t i = 0; atts != NULL && atts[i] != NULL; i += 2) {
+		const char *a = (const char *)atts[i], *v = (const char *)atts[i + 1];
+		const char **slot = NULL;
+
+		if (v == NULL)
+			continue;
+		if (n->tag == T_INPUT && g_ascii_strcasecmp(a, "value") == 0)
+			slot = &n->value;
+		else if (g_ascii_strcasecmp(a, "class") == 0)
+			slot = &n->cls;
+		else if (g_ascii_strcasecmp(a, "id") == 0)
+			slot = &n->id;
+		if (slot != NULL && *slot == NULL)
+			*slot = arena_strdup(b, v, strlen(v));
+	}
+	b->cur = n;
+}
+
+static void sax_end(void *ctx, const xmlChar *name)
+{
+	struct builder *b = ctx;
+
+	text_end(b);
+	if (b->cur->parent != NULL)
+		b->cur = b->cur->parent;
+}
+
+static void sax_text(void *ctx, const xmlChar *s, int len)
+{
+	struct builder *b = ctx;
+
+	if (len > 0)
+		g_string_append_len(b->text, (const char *)s, len);
+}
+
+static void sax_blank(void *ctx, const xmlChar *s, int len)
+{
+	/* HTML_PARSE_NOBLANKS: white space libxml2 finds ignorable is dropped */
+}
+
+static void builder_clear(struct builder *b)
+{
+	while (b->blocks != NULL) {
+		struct block *next = b->blocks->next;
+
+		g_free(b->blocks);
+		b->blocks = next;
+	}
+	g_string_free(b->text, TRUE);
+}
+
+/* build_tree - HTML (UTF-8) -> B's tree; false when libxml2 cannot start */
+static bool build_tree(struct builder *b, const char *html, int len)
+{
+	htmlSAXHandler sax;
+	htmlParserCtxtPtr ctxt = htmlCreateMemoryParserCtxt(html, len);
+	xmlCharEncodingHandlerPtr utf8;
+
+	memset(b, 0, sizeof *b);
+	b->cur = &b->root;
+	b->text = g_string_new(NULL);
+	if (ctxt == NULL)
+		return false;
+	htmlCtxtUseOptions(ctxt, HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
+				 HTML_PARSE_RECOVER | HTML_PARSE_NOBLANKS);
+	memset(&sax, 0, sizeof sax);     /* no error callbacks: NOERROR, NOWARNING */
+	sax.startElement = sax_start;
+	sax.endElement = sax_end;
+	sax.characters = sax_text;
+	sax.cdataBlock = sax_text;
+	sax.ignorableWhitespace = sax_blank;
+	memcpy(ctxt->sax, &sax, sizeof sax);
+	ctxt->userData = b;
+	/* the part is UTF-8 already (parse_mime.c converted it): a <meta
+	 * charset> inside must not switch the decoding again */
+	if ((utf8 = xmlFindCharEncodingHandler("UTF-8")) != NULL) {
+		xmlSwitchToEncoding(ctxt, utf8);
+		if (ctxt->input->encoding != NULL)
+			xmlFree((xmlChar *)ctxt->input->encoding);
+		ctxt->input->encoding = xmlStrdup((const xmlChar *)"UTF-8");
+	}
+	htmlParseDocument(ctxt);
+	text_end(b);
+	if (ctxt->myDoc != NULL)
+		xmlFreeDoc(ctxt->myDoc);
+	htmlFreeParserCtxt(ctxt);
+	return true;
+}
+
 struct html_state {
 	struct parse_form *form;
 	GString *pending;      /* text outside tables, read as plain text */
@@ -19,48 +260,24 @@ struct html_state {
 	bool stopped;
 };
 
-static const char *el_name(const xmlNode *n)
-{
-	return n->type == XML_ELEMENT_NODE && n->name != NULL ? (const char *)n->name : "";
-}
-
-/* el_is - N is the element NAME (lower case) */
-static bool el_is(const xmlNode *n, const char *name)
-{
-	const char *e = el_name(n);
-
-	return g_ascii_tolower(e[0]) == name[0] && g_ascii_strcasecmp(e, name) == 0;
-}
-
-static bool el_in(const xmlNode *n, const char *const *names)
-{
-	for (; *names != NULL; names++)
-		if (el_is(n, *names))
-			return true;
-	return false;
-}
-
-static const char *const blocks[] = {
-	"p", "div", "li", "ul", "ol", "dl", "section", "article", "header", "footer",
-	"form", "fieldset", "table", "tr", "center", "blockquote", "address", "pre",
-	"body", "html", "tbody", "thead", "tfoot", "main", "nav", "aside", "hr", NULL,
-};
-static const char *const headings[] = { "h1", "h2", "h3", "h4", "h5", "h6", "caption",
-					"legend", NULL };
-static const char *const skipped[] = { "script", "style", "noscript", "template", "head",
-				       "object", "svg", NULL };
-
 /* append_text - HTML text: runs of white space are one space, none at a line start */
 static void append_text(GString *out, const char *text)
 {
-	for (const char *p = text; *p != '\0'; p++) {
-		if (g_ascii_isspace(*p)) {
-			if (out->len > 0 && out->str[out->len - 1] != ' ' &&
-			    out->str[out->len - 1] != '\n')
-				g_string_append_c(out, ' ');
-		} else {
-			g_string_append_c(out, *p);
-		}
+	const char *p = text;
+
+	while (*p != '\0') {
+		const char *run = p;
+
+		while (*p != '\0' && !g_ascii_isspace(*p))
+			p++;
+		if (p > run)
+			g_string_append_len(out, run, p - run);
+		if (*p == '\0')
+			break;
+		while (g_ascii_isspace(*p))
+			p++;
+		if (out->len > 0 && out->str[out->len - 1] != ' ' && out->str[out->len - 1] != '\n')
+			g_string_append_c(out, ' ');
 	}
 }
 
@@ -73,54 +290,50 @@ static void append_newline(GString *out)
 }
 
 /* render - the text of N's children as lines: <br> and blocks break lines */
-static void render(const xmlNode *n, GString *out, unsigned depth)
+static void render(const struct hnode *n, GString *out, unsigned depth)
 {
 	if (depth > MAX_DEPTH)
 		return;
-	for (const xmlNode *c = n->children; c != NULL; c = c->next) {
-		if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
-			if (c->content != NULL)
-				append_text(out, (const char *)c->content);
+	for (const struct hnode *c = n->children; c != NULL; c = c->next) {
+		if (is_text(c)) {
+			append_text(out, c->text);
 			continue;
 		}
-		if (c->type != XML_ELEMENT_NODE || el_in(c, skipped))
+		if (!is_element(c) || (c->kind & K_SKIPPED))
 			continue;
-		if (el_is(c, "br")) {
+		if (c->tag == T_BR) {
 			g_string_append_c(out, '\n');
 			continue;
 		}
-		if (el_is(c, "input")) {
-			xmlChar *v = xmlGetProp(c, (const xmlChar *)"value");
-
-			if (v != NULL)
-				append_text(out, (const char *)v);
-			xmlFree(v);
+		if (c->tag == T_INPUT) {
+			if (c->value != NULL)
+				append_text(out, c->value);
 			continue;
 		}
-		if (el_in(c, blocks) || el_in(c, headings) || el_is(c, "dt") || el_is(c, "dd"))
+		if ((c->kind & K_BLOCK) || (c->kind & K_HEADING) || c->tag == T_DT || c->tag == T_DD)
 			append_newline(out);
-		else if (el_is(c, "td") || el_is(c, "th"))
+		else if (c->tag == T_TD || c->tag == T_TH)
 			append_text(out, " ");
 		render(c, out, depth + 1);
-		if (el_is(c, "dt")) {
+		if (c->tag == T_DT) {
 			while (out->len > 0 && out->str[out->len - 1] == ' ')
 				g_string_truncate(out, out->len - 1);
 			if (out->len > 0 && out->str[out->len - 1] != ':')
 				g_string_append_c(out, ':');
 			g_string_append_c(out, ' ');
-		} else if (el_in(c, blocks) || el_in(c, headings) || el_is(c, "dd")) {
+		} else if ((c->kind & K_BLOCK) || (c->kind & K_HEADING) || c->tag == T_DD) {
 			append_newline(out);
 		}
 	}
 }
 
 /* has_table_below - a layout row holding a table is not a form row */
-static bool has_table_below(const xmlNode *n, unsigned depth)
+static bool has_table_below(const struct hnode *n, unsigned depth)
 {
 	if (depth > MAX_DEPTH)
 		return false;
-	for (const xmlNode *c = n->children; c != NULL; c = c->next)
-		if (el_is(c, "table") || has_table_below(c, depth + 1))
+	for (const struct hnode *c = n->children; c != NULL; c = c->next)
+		if (c->tag == T_TABLE || has_table_below(c, depth + 1))
 			return true;
 	return false;
 }
@@ -136,7 +349,7 @@ static void flush(struct html_state *st)
 }
 
 /* cell_text - a cell's lines joined by "\n", "" when empty */
-static char *cell_text(const xmlNode *cell)
+static char *cell_text(const struct hnode *cell)
 {
 	GString *s = g_string_new(NULL);
 	g_autofree char *f = NULL;
@@ -169,13 +382,13 @@ static void field_from_cells(struct html_state *st, const char *label, const cha
 }
 
 /* row - one <tr> without a table inside: a heading, or label/value pairs */
-static void row(struct html_state *st, const xmlNode *tr)
+static void row(struct html_state *st, const struct hnode *tr)
 {
 	char *cells[MAX_CELLS];
 	unsigned n = 0, filled = 0;
 
-	for (const xmlNode *c = tr->children; c != NULL && n < MAX_CELLS; c = c->next)
-		if (el_is(c, "td") || el_is(c, "th")) {
+	for (const struct hnode *c = tr->children; c != NULL && n < MAX_CELLS; c = c->next)
+		if (c->tag == T_TD || c->tag == T_TH) {
 			cells[n] = cell_text(c);
 			filled += cells[n][0] != '\0';
 			n++;
@@ -206,32 +419,23 @@ static void row(struct html_state *st, const xmlNode *tr)
 }
 
 /* is_quote_block - where a reply's quoted original starts in HTML mail */
-static bool is_quote_block(const xmlNode *n)
+static bool is_quote_block(const struct hnode *n)
 {
-	xmlChar *cls, *id;
-	bool quote = false;
+	const char *cls = n->cls, *id = n->id;
 
-	if (el_is(n, "blockquote"))
+	if (n->tag == T_BLOCKQUOTE)
 		return true;
-	if (!el_is(n, "div"))
+	if (n->tag != T_DIV)
 		return false;
-	cls = xmlGetProp(n, (const xmlChar *)"class");
-	id = xmlGetProp(n, (const xmlChar *)"id");
-	if (cls != NULL && (strstr((const char *)cls, "gmail_quote") != NULL ||
-			    strstr((const char *)cls, "moz-cite") != NULL))
-		quote = true;
-	if (id != NULL && (strcmp((const char *)id, "divRplyFwdMsg") == 0 ||
-			   strcmp((const char *)id, "appendonsend") == 0))
-		quote = true;
-	xmlFree(cls);
-	xmlFree(id);
-	return quote;
+	if (cls != NULL && (strstr(cls, "gmail_quote") != NULL || strstr(cls, "moz-cite") != NULL))
+		return true;
+	return id != NULL && (strcmp(id, "divRplyFwdMsg") == 0 || strcmp(id, "appendonsend") == 0);
 }
 
-static void walk(struct html_state *st, const xmlNode *first, unsigned depth);
+static void walk(struct html_state *st, const struct hnode *first, unsigned depth);
 
 /* add_title - <title> says what the form is */
-static void add_title(struct html_state *st, const xmlNode *n)
+static void add_title(struct html_state *st, const struct hnode *n)
 {
 	g_autofree char *t = cell_text(n);
 	g_autofree char *f = parse_fold(t);
@@ -244,14 +448,14 @@ static void add_title(struct html_state *st, const xmlNode *n)
 }
 
 /* walk_element - one element: a row, a heading, a block or inline content */
-static void walk_element(struct html_state *st, const xmlNode *c, unsigned depth)
+static void walk_element(struct html_state *st, const struct hnode *c, unsigned depth)
 {
-	if (el_is(c, "title")) {
+	if (c->tag == T_TITLE) {
 		add_title(st, c);
-	} else if (el_is(c, "head")) {
+	} else if (c->tag == T_HEAD) {
 		walk(st, c->children, depth + 1);   /* only for <title> */
 		g_string_truncate(st->pending, 0);
-	} else if (el_in(c, skipped)) {
+	} else if ((c->kind & K_SKIPPED)) {
 		/* nothing a person reads */
 	} else if (st->quoted_stops && is_quote_block(c)) {
 		flush(st);
@@ -263,24 +467,24 @@ static void walk_element(struct html_state *st, const xmlNode *c, unsigned depth
 		parse_form_add(st->form, PARSE_ITEM_FORWARD, NULL);
 		walk(st, c->children, depth + 1);
 		flush(st);
-	} else if (el_is(c, "tr") && !has_table_below(c, depth)) {
+	} else if (c->tag == T_TR && !has_table_below(c, depth)) {
 		flush(st);
 		row(st, c);
-	} else if (el_in(c, headings)) {
+	} else if ((c->kind & K_HEADING)) {
 		g_autofree char *t = cell_text(c);
 		g_autofree char *f = parse_fold(t);
 
 		flush(st);
 		if (f != NULL)
 			parse_form_add(st->form, PARSE_ITEM_HEADING, f);
-	} else if (el_is(c, "br")) {
+	} else if (c->tag == T_BR) {
 		g_string_append_c(st->pending, '\n');
-	} else if (el_is(c, "dl")) {       /* <dt>label</dt><dd>value</dd> */
+	} else if (c->tag == T_DL) {       /* <dt>label</dt><dd>value</dd> */
 		append_newline(st->pending);
 		render(c, st->pending, depth + 1);
 		append_newline(st->pending);
 	} else {
-		bool block = el_in(c, blocks);
+		bool block = (c->kind & K_BLOCK);
 
 		if (block)
 			append_newline(st->pending);
@@ -291,30 +495,28 @@ static void walk_element(struct html_state *st, const xmlNode *c, unsigned depth
 }
 
 /* bold_text - the text of N's <b>/<strong> descendants */
-static void bold_text(const xmlNode *n, GString *out, bool in_bold, unsigned depth)
+static void bold_text(const struct hnode *n, GString *out, bool in_bold, unsigned depth)
 {
 	if (depth > MAX_DEPTH)
 		return;
-	for (const xmlNode *c = n->children; c != NULL; c = c->next) {
-		if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) && in_bold &&
-		    c->content != NULL)
-			append_text(out, (const char *)c->content);
-		else if (c->type == XML_ELEMENT_NODE)
-			bold_text(c, out, in_bold || el_is(c, "b") || el_is(c, "strong"), depth + 1);
+	for (const struct hnode *c = n->children; c != NULL; c = c->next) {
+		if (is_text(c) && in_bold)
+			append_text(out, c->text);
+		else if (is_element(c))
+			bold_text(c, out, in_bold || c->tag == T_B || c->tag == T_STRONG, depth + 1);
 	}
 }
 
 /* short_text - whether the text under N fits in *BUDGET bytes; it stops
  * counting there, so a page of nested blocks is not read again per block */
-static bool short_text(const xmlNode *n, unsigned depth, long *budget)
+static bool short_text(const struct hnode *n, unsigned depth, long *budget)
 {
 	if (depth > MAX_DEPTH)
 		return false;
-	for (const xmlNode *c = n->children; c != NULL; c = c->next) {
-		if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) &&
-		    c->content != NULL)
-			*budget -= (long)strnlen((const char *)c->content, (size_t)*budget + 1);
-		else if (c->type == XML_ELEMENT_NODE && !short_text(c, depth + 1, budget))
+	for (const struct hnode *c = n->children; c != NULL; c = c->next) {
+		if (is_text(c))
+			*budget -= (long)strnlen(c->text, (size_t)*budget + 1);
+		else if (is_element(c) && !short_text(c, depth + 1, budget))
 			return false;
 		if (*budget < 0)
 			return false;
@@ -325,15 +527,14 @@ static bool short_text(const xmlNode *n, unsigned depth, long *budget)
 /* question_of - a paragraph that is all bold: Microsoft Forms and Power
  * Automate write each question so, its answer in the next paragraph.
  * Returns the question, NULL when N is not one. */
-static char *question_of(const xmlNode *n)
+static char *question_of(const struct hnode *n)
 {
-	static const char *const paras[] = { "p", "div", NULL };
 	g_autofree char *all = NULL;
 	GString *b;
 	char *q = NULL;
 	long budget = 300;
 
-	if (!el_in(n, paras) || !short_text(n, 0, &budget) || has_table_below(n, 0))
+	if ((n->tag != T_P && n->tag != T_DIV) || !short_text(n, 0, &budget) || has_table_below(n, 0))
 		return NULL;
 	all = cell_text(n);
 	b = g_string_new(NULL);
@@ -350,13 +551,13 @@ static char *question_of(const xmlNode *n)
 }
 
 /* next_element - the next sibling element, past white space */
-static const xmlNode *next_element(const xmlNode *n)
+static const struct hnode *next_element(const struct hnode *n)
 {
 	for (n = n->next; n != NULL; n = n->next) {
-		if (n->type == XML_ELEMENT_NODE)
+		if (is_element(n))
 			return n;
-		if (n->type == XML_TEXT_NODE && n->content != NULL) {
-			g_autofree char *f = parse_fold((const char *)n->content);
+		if (is_text(n)) {
+			g_autofree char *f = parse_fold(n->text);
 
 			if (f != NULL)
 				return NULL;
@@ -367,14 +568,13 @@ static const xmlNode *next_element(const xmlNode *n)
 
 /* question_pair - <p><b>Question</b></p><p>Answer</p>: a field; returns the
  * answer's node (the walk goes on after it), NULL when C starts no pair */
-static const xmlNode *question_pair(struct html_state *st, const xmlNode *c)
+static const struct hnode *question_pair(struct html_state *st, const struct hnode *c)
 {
-	static const char *const answers[] = { "p", "div", "ul", "ol", NULL };
 	g_autofree char *q = question_of(c);
 	g_autofree char *a = NULL, *qa = NULL;
-	const xmlNode *n;
+	const struct hnode *n;
 
-	if (q == NULL || (n = next_element(c)) == NULL || !el_in(n, answers))
+	if (q == NULL || (n = next_element(c)) == NULL || (n->tag != T_P && n->tag != T_DIV && n->tag != T_UL && n->tag != T_OL))
 		return NULL;
 	if ((qa = question_of(n)) != NULL)
 		return NULL;     /* two headings in a row */
@@ -406,18 +606,17 @@ static const xmlNode *question_pair(struct html_state *st, const xmlNode *c)
 }
 
 /* walk - FIRST and its siblings, in document order */
-static void walk(struct html_state *st, const xmlNode *first, unsigned depth)
+static void walk(struct html_state *st, const struct hnode *first, unsigned depth)
 {
 	if (depth > MAX_DEPTH)
 		return;
-	for (const xmlNode *c = first; c != NULL && !st->stopped &&
+	for (const struct hnode *c = first; c != NULL && !st->stopped &&
 				       st->form->items->len < PARSE_MAX_ITEMS; c = c->next) {
-		const xmlNode *answer;
+		const struct hnode *answer;
 
-		if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
-			if (c->content != NULL)
-				append_text(st->pending, (const char *)c->content);
-		} else if (c->type == XML_ELEMENT_NODE) {
+		if (is_text(c)) {
+			append_text(st->pending, c->text);
+		} else if (is_element(c)) {
 			if ((answer = question_pair(st, c)) != NULL)
 				c = answer;
 			else
@@ -429,22 +628,21 @@ static void walk(struct html_state *st, const xmlNode *first, unsigned depth)
 void parse_form_html(struct parse_form *form, const char *html, size_t len, bool quoted_stops)
 {
 	struct html_state st = { .form = form, .quoted_stops = quoted_stops };
-	htmlDocPtr doc;
-	xmlNode *root;
+	struct builder b;
+	const struct hnode *root;
 
 	if (len == 0 || len > INT_MAX)
 		return;
-	doc = htmlReadMemory(html, (int)len, NULL, "UTF-8",
-			     HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-			     HTML_PARSE_RECOVER | HTML_PARSE_NOBLANKS);
-	if (doc == NULL)
-		return;
-	root = xmlDocGetRootElement(doc);
-	st.pending = g_string_new(NULL);
-	if (root != NULL) {
-		walk(&st, root, 0);
-		flush(&st);
+	if (build_tree(&b, html, (int)len)) {
+		/* the first element of the page, and what follows it */
+		for (root = b.root.children; root != NULL && !is_element(root); root = root->next)
+			;
+		st.pending = g_string_new(NULL);
+		if (root != NULL) {
+			walk(&st, root, 0);
+			flush(&st);
+		}
+		g_string_free(st.pending, TRUE);
 	}
-	g_string_free(st.pending, TRUE);
-	xmlFreeDoc(doc);
+	builder_clear(&b);
 }
