@@ -3,8 +3,6 @@
  * same flat list of headings and label/value items as a message's text */
 #include <limits.h>
 #include <string.h>
-#include <libxml/parser.h>
-#include <libxml/tree.h>
 
 #include "parse/parse_p.h"
 
@@ -307,45 +305,51 @@ static bool read_json(struct parse_form *form, const char *text, size_t len)
 
 /* ---- XML: the DfE Common Transfer File and other XML exports ---- */
 
-static bool name_is(const xmlNode *n, const char *name)
+static bool name_is(const struct parse_xnode *n, const char *name)
 {
-	return n->type == XML_ELEMENT_NODE && n->name != NULL &&
-	       g_ascii_strcasecmp((const char *)n->name, name) == 0;
+	return n->name != NULL && g_ascii_strcasecmp(n->name, name) == 0;
+}
+
+/* content - the text of N and all below it (xmlNodeGetContent's) */
+static char *content(const struct parse_xnode *n)
+{
+	GString *s = g_string_new(NULL);
+
+	parse_xml_content(n, s);
+	return g_string_free(s, FALSE);
 }
 
 /* child_text - the folded text of N's child element NAME, NULL when none */
-static char *child_text(const xmlNode *n, const char *name)
+static char *child_text(const struct parse_xnode *n, const char *name)
 {
-	for (const xmlNode *c = n->children; c != NULL; c = c->next)
+	for (const struct parse_xnode *c = n->children; c != NULL; c = c->next)
 		if (name_is(c, name)) {
-			xmlChar *t = xmlNodeGetContent(c);
-			char *f = t != NULL ? parse_fold((const char *)t) : NULL;
+			g_autofree char *t = content(c);
 
-			xmlFree(t);
-			return f;
+			return parse_fold(t);
 		}
 	return NULL;
 }
 
-static const xmlNode *find_child(const xmlNode *n, const char *name)
+static const struct parse_xnode *find_child(const struct parse_xnode *n, const char *name)
 {
-	for (const xmlNode *c = n != NULL ? n->children : NULL; c != NULL; c = c->next)
+	for (const struct parse_xnode *c = n != NULL ? n->children : NULL; c != NULL; c = c->next)
 		if (name_is(c, name))
 			return c;
 	return NULL;
 }
 
-static bool is_leaf(const xmlNode *n)
+static bool is_leaf(const struct parse_xnode *n)
 {
-	for (const xmlNode *c = n->children; c != NULL; c = c->next)
-		if (c->type == XML_ELEMENT_NODE)
+	for (const struct parse_xnode *c = n->children; c != NULL; c = c->next)
+		if (c->name != NULL)
 			return false;
 	return true;
 }
 
 /* laestab_of - LEA and Estab of a CTF school element as one LAESTAB (NULL
  * when SCHOOL is: a CTF without a DestSchool) */
-static char *laestab_of(const xmlNode *school)
+static char *laestab_of(const struct parse_xnode *school)
 {
 	g_autofree char *lea = school != NULL ? child_text(school, "LEA") : NULL;
 	g_autofree char *estab = school != NULL ? child_text(school, "Estab") : NULL;
@@ -387,7 +391,7 @@ static const char *relationship_code(const char *code)
 }
 
 /* ctf_school - SourceSchool or DestSchool under a heading */
-static void ctf_school(struct parse_form *form, const xmlNode *school, const char *heading)
+static void ctf_school(struct parse_form *form, const struct parse_xnode *school, const char *heading)
 {
 	g_autofree char *laestab = NULL, *name = NULL;
 
@@ -403,7 +407,7 @@ static void ctf_school(struct parse_form *form, const xmlNode *school, const cha
 }
 
 /* ctf_contact - one Contacts/Contact: a parent or carer */
-static void ctf_contact(struct parse_form *form, const xmlNode *c, unsigned i)
+static void ctf_contact(struct parse_form *form, const struct parse_xnode *c, unsigned i)
 {
 	g_autofree char *h = g_strdup_printf("Parent/carer %u", i + 1);
 	g_autofree char *fore = child_text(c, "Forename");
@@ -411,7 +415,7 @@ static void ctf_contact(struct parse_form *form, const xmlNode *c, unsigned i)
 	g_autofree char *rel = child_text(c, "Relationship");
 	g_autofree char *pr = child_text(c, "Responsibility");
 	g_autofree char *email = child_text(c, "Email");
-	const xmlNode *phones = find_child(c, "Phones");
+	const struct parse_xnode *phones = find_child(c, "Phones");
 
 	parse_form_add(form, PARSE_ITEM_HEADING, h);
 	if (fore != NULL || sur != NULL) {
@@ -425,7 +429,7 @@ static void ctf_contact(struct parse_form *form, const xmlNode *c, unsigned i)
 		add_field(form, "Parental responsibility",
 			  g_ascii_strcasecmp(pr, "true") == 0 || g_ascii_strcasecmp(pr, "1") == 0
 			  ? "Yes" : "No");
-	for (const xmlNode *p = phones != NULL ? phones->children : NULL; p != NULL; p = p->next)
+	for (const struct parse_xnode *p = phones != NULL ? phones->children : NULL; p != NULL; p = p->next)
 		if (name_is(p, "Phone")) {
 			g_autofree char *num = child_text(p, "TelephoneNumber");
 
@@ -440,20 +444,19 @@ static void ctf_contact(struct parse_form *form, const xmlNode *c, unsigned i)
 
 /* xml_leaves - the leaf elements under N as "Label: value", by local name
  * ("PostCode" -> "Post Code"), containers as headings where they name whose */
-static void xml_leaves(struct parse_form *form, const xmlNode *n, unsigned depth)
+static void xml_leaves(struct parse_form *form, const struct parse_xnode *n, unsigned depth)
 {
 	if (depth > MAX_DEPTH)
 		return;
-	for (const xmlNode *c = n->children; c != NULL; c = c->next) {
+	for (const struct parse_xnode *c = n->children; c != NULL; c = c->next) {
 		g_autofree char *label = NULL;
 
-		if (c->type != XML_ELEMENT_NODE || c->name == NULL ||
-		    form->items->len >= PARSE_MAX_ITEMS)
+		if (c->name == NULL || form->items->len >= PARSE_MAX_ITEMS)
 			continue;
 		if (name_is(c, "Contacts")) {
 			unsigned i = 0;
 
-			for (const xmlNode *k = c->children; k != NULL; k = k->next)
+			for (const struct parse_xnode *k = c->children; k != NULL; k = k->next)
 				if (name_is(k, "Contact"))
 					ctf_contact(form, k, i++);
 			parse_form_add(form, PARSE_ITEM_HEADING, "Pupil");
@@ -461,11 +464,11 @@ static void xml_leaves(struct parse_form *form, const xmlNode *n, unsigned depth
 		}
 		if (name_is(c, "SENhistory")) {
 			/* the latest SEN record's provision; its dates are history */
-			const xmlNode *sen = NULL;
+			const struct parse_xnode *sen = NULL;
 			g_autofree char *code = NULL;
 			const char *v;
 
-			for (const xmlNode *k = c->children; k != NULL; k = k->next)
+			for (const struct parse_xnode *k = c->children; k != NULL; k = k->next)
 				if (name_is(k, "SEN"))
 					sen = k;
 			code = sen != NULL ? child_text(sen, "SENprovision") : NULL;
@@ -485,13 +488,11 @@ static void xml_leaves(struct parse_form *form, const xmlNode *n, unsigned depth
 		    name_is(c, "StageAssessments") || name_is(c, "Phones") ||
 		    name_is(c, "Languages") || name_is(c, "FSMhistory"))
 			continue;   /* history, not the notice */
-		label = parse_key_label((const char *)c->name);
+		label = parse_key_label(c->name);
 		if (is_leaf(c)) {
-			xmlChar *t = xmlNodeGetContent(c);
+			g_autofree char *t = content(c);
 
-			if (t != NULL)
-				add_field(form, label, (const char *)t);
-			xmlFree(t);
+			add_field(form, label, t);
 		} else {
 			xml_leaves(form, c, depth + 1);
 		}
@@ -500,8 +501,8 @@ static void xml_leaves(struct parse_form *form, const xmlNode *n, unsigned depth
 
 /* ctf_pupil - the Header's items (what the file is, the schools; DEST the
  * DestSchool's LAESTAB), then one Pupil (NULL: a CTF holding none) */
-static void ctf_pupil(struct parse_form *form, const xmlNode *header, const char *dest,
-		      const char *title, const xmlNode *pupil)
+static void ctf_pupil(struct parse_form *form, const struct parse_xnode *header, const char *dest,
+		      const char *title, const struct parse_xnode *pupil)
 {
 	g_string_append_printf(form->title, "%s%s", form->title->len > 0 ? " | " : "", title);
 	ctf_school(form, find_child(header, "SourceSchool"), "School");
@@ -515,11 +516,11 @@ static void ctf_pupil(struct parse_form *form, const xmlNode *header, const char
 
 /* read_ctf - CTfile: Header (what it is, the schools), CTFpupilData/Pupil:
  * each Pupil a form of its own, the first in FORM */
-static void read_ctf(struct parse_form *form, const xmlNode *root)
+static void read_ctf(struct parse_form *form, const struct parse_xnode *root)
 {
-	const xmlNode *header = find_child(root, "Header");
-	const xmlNode *pupils = find_child(root, "CTFpupilData");
-	const xmlNode *pupil = find_child(pupils, "Pupil");
+	const struct parse_xnode *header = find_child(root, "Header");
+	const struct parse_xnode *pupils = find_child(root, "CTFpupilData");
+	const struct parse_xnode *pupil = find_child(pupils, "Pupil");
 	g_autofree char *doc = header != NULL ? child_text(header, "DocumentName") : NULL;
 	g_autofree char *desc = header != NULL ? child_text(header, "DataDescriptor") : NULL;
 	g_autofree char *dest = laestab_of(find_child(header, "DestSchool"));
@@ -535,7 +536,7 @@ static void read_ctf(struct parse_form *form, const xmlNode *root)
 	title = g_strdup_printf("%s | %s | %s", what, doc != NULL ? doc : "",
 				desc != NULL ? desc : "");
 	ctf_pupil(form, header, dest, title, pupil);
-	for (const xmlNode *c = pupil != NULL ? pupil->next : NULL; c != NULL; c = c->next) {
+	for (const struct parse_xnode *c = pupil != NULL ? pupil->next : NULL; c != NULL; c = c->next) {
 		struct parse_form *f;
 
 		if (name_is(c, "Pupil") && (f = pupil_form(form, ++n)) != NULL)
@@ -545,23 +546,19 @@ static void read_ctf(struct parse_form *form, const xmlNode *root)
 
 static bool read_xml(struct parse_form *form, const char *text, size_t len)
 {
-	xmlDocPtr doc;
-	xmlNode *root;
+	struct parse_xtree tree;
+	const struct parse_xnode *root;
 
-	if (len > INT_MAX)
-		return false;
-	/* no network, no external entities, no DTD loading */
-	doc = xmlReadMemory(text, (int)len, NULL, "UTF-8",   /* the text is UTF-8 already */
-			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
-			    XML_PARSE_NOBLANKS | XML_PARSE_NOCDATA);
-	if (doc == NULL)
-		return false;
-	root = xmlDocGetRootElement(doc);
-	if (root != NULL && name_is(root, "CTfile"))
-		read_ctf(form, root);
-	else if (root != NULL)
-		xml_leaves(form, root, 0);
-	xmlFreeDoc(doc);
+	/* no network, no external entities, no DTD loading; the text is UTF-8
+	 * already (parse_mime.c) */
+	if (parse_xml_read(&tree, text, len, "UTF-8", NULL)) {
+		root = parse_xml_root(&tree);
+		if (root != NULL && name_is(root, "CTfile"))
+			read_ctf(form, root);
+		else if (root != NULL)
+			xml_leaves(form, root, 0);
+	}
+	parse_xml_clear(&tree);
 	return form->items->len > 0;
 }
 

@@ -1,12 +1,9 @@
 /* parse_docx.c - Word (.docx) forms: libzip opens the package in memory,
- * libxml2 reads word/document.xml; table rows of label and value cells,
- * content controls (their title or tag is the label) and "Label: value"
- * paragraphs become the items of a form */
-#include <limits.h>
+ * libxml2 reads word/document.xml (into parse_xml.c's tree); table rows of
+ * label and value cells, content controls (their title or tag is the label)
+ * and "Label: value" paragraphs become the items of a form */
 #include <string.h>
 #include <zip.h>
-#include <libxml/parser.h>
-#include <libxml/tree.h>
 
 #include "parse/parse_p.h"
 
@@ -14,51 +11,38 @@
 #define MAX_DEPTH 96
 #define MAX_CELLS 16
 
-static bool local_is(const xmlNode *n, const char *name)
+static bool local_is(const struct parse_xnode *n, const char *name)
 {
-	return n != NULL && n->type == XML_ELEMENT_NODE && n->name != NULL &&
-	       strcmp((const char *)n->name, name) == 0;
+	return n != NULL && n->name != NULL && strcmp(n->name, name) == 0;
 }
 
 /* attr_val - w:val of N's child NAME ("w:alias", "w:tag") */
-static char *attr_val(const xmlNode *n, const char *name)
+static char *attr_val(const struct parse_xnode *n, const char *name)
 {
-	for (const xmlNode *c = n->children; c != NULL; c = c->next)
-		if (local_is(c, name)) {
-			for (xmlAttr *a = c->properties; a != NULL; a = a->next)
-				if (a->name != NULL && strcmp((const char *)a->name, "val") == 0) {
-					xmlChar *v = xmlNodeGetContent((xmlNode *)a);
-					char *f = v != NULL ? parse_fold((const char *)v) : NULL;
-
-					xmlFree(v);
-					return f;
-				}
-		}
+	for (const struct parse_xnode *c = n->children; c != NULL; c = c->next)
+		if (local_is(c, name) && c->val != NULL)
+			return parse_fold(c->val);
 	return NULL;
 }
 
 /* text_of - the text a reader sees: w:t runs, tabs and breaks, one line a
  * paragraph */
-static void text_of(const xmlNode *n, GString *out, unsigned depth)
+static void text_of(const struct parse_xnode *n, GString *out, unsigned depth)
 {
 	if (depth > MAX_DEPTH)
 		return;
-	for (const xmlNode *c = n->children; c != NULL; c = c->next) {
-		if (c->type != XML_ELEMENT_NODE)
+	for (const struct parse_xnode *c = n->children; c != NULL; c = c->next) {
+		if (c->name == NULL)
 			continue;
 		if (local_is(c, "t")) {
-			xmlChar *t = xmlNodeGetContent(c);
-
-			if (t != NULL && out->len < (1u << 20))
-				g_string_append(out, (const char *)t);
-			xmlFree(t);
+			if (out->len < (1u << 20))
+				parse_xml_content(c, out);
 		} else if (local_is(c, "tab")) {
 			g_string_append_c(out, ' ');
 		} else if (local_is(c, "br") || local_is(c, "cr")) {
 			g_string_append_c(out, '\n');
-		} else if (local_is(c, "sdtPr") || local_is(c, "rPr") || local_is(c, "pPr") ||
-			   local_is(c, "instrText") || local_is(c, "delText")) {
-			/* properties and field codes: nothing a reader sees */
+		} else if (local_is(c, "sdtPr")) {
+			/* a content control's properties: nothing a reader sees */
 		} else {
 			text_of(c, out, depth + 1);
 			if (local_is(c, "p"))
@@ -67,7 +51,7 @@ static void text_of(const xmlNode *n, GString *out, unsigned depth)
 	}
 }
 
-static char *node_text(const xmlNode *n)
+static char *node_text(const struct parse_xnode *n)
 {
 	GString *s = g_string_new(NULL);
 
@@ -102,12 +86,12 @@ static void add_field(struct parse_form *form, const char *label, const char *va
 }
 
 /* row - a table row: one cell is a heading or text, pairs are fields */
-static void row(struct docx_state *st, const xmlNode *tr)
+static void row(struct docx_state *st, const struct parse_xnode *tr)
 {
 	char *cells[MAX_CELLS];
 	unsigned n = 0;
 
-	for (const xmlNode *c = tr->children; c != NULL && n < MAX_CELLS; c = c->next)
+	for (const struct parse_xnode *c = tr->children; c != NULL && n < MAX_CELLS; c = c->next)
 		if (local_is(c, "tc"))
 			cells[n++] = node_text(c);
 	if (n == 1) {
@@ -124,15 +108,15 @@ static void row(struct docx_state *st, const xmlNode *tr)
 		g_free(cells[i]);
 }
 
-static void walk(struct docx_state *st, const xmlNode *n, unsigned depth);
+static void walk(struct docx_state *st, const struct parse_xnode *n, unsigned depth);
 
 /* content_control - a block-level w:sdt: its title (alias) or tag names it */
-static void content_control(struct docx_state *st, const xmlNode *sdt, unsigned depth)
+static void content_control(struct docx_state *st, const struct parse_xnode *sdt, unsigned depth)
 {
-	const xmlNode *pr = NULL, *content = NULL;
+	const struct parse_xnode *pr = NULL, *content = NULL;
 	g_autofree char *label = NULL;
 
-	for (const xmlNode *c = sdt->children; c != NULL; c = c->next) {
+	for (const struct parse_xnode *c = sdt->children; c != NULL; c = c->next) {
 		if (local_is(c, "sdtPr"))
 			pr = c;
 		else if (local_is(c, "sdtContent"))
@@ -151,18 +135,18 @@ static void content_control(struct docx_state *st, const xmlNode *sdt, unsigned 
 }
 
 /* paragraph - a w:p; inline content controls with a title are fields */
-static void paragraph(struct docx_state *st, const xmlNode *p)
+static void paragraph(struct docx_state *st, const struct parse_xnode *p)
 {
 	g_autofree char *text = node_text(p);
 	bool fields = false;
 
-	for (const xmlNode *c = p->children; c != NULL; c = c->next) {
-		const xmlNode *pr = NULL;
+	for (const struct parse_xnode *c = p->children; c != NULL; c = c->next) {
+		const struct parse_xnode *pr = NULL;
 		g_autofree char *label = NULL;
 
 		if (!local_is(c, "sdt"))
 			continue;
-		for (const xmlNode *k = c->children; k != NULL; k = k->next)
+		for (const struct parse_xnode *k = c->children; k != NULL; k = k->next)
 			if (local_is(k, "sdtPr"))
 				pr = k;
 		if (pr != NULL && (label = attr_val(pr, "alias")) == NULL)
@@ -181,23 +165,23 @@ static void paragraph(struct docx_state *st, const xmlNode *p)
 	}
 }
 
-static void walk(struct docx_state *st, const xmlNode *n, unsigned depth)
+static void walk(struct docx_state *st, const struct parse_xnode *n, unsigned depth)
 {
 	if (depth > MAX_DEPTH)
 		return;
-	for (const xmlNode *c = n->children; c != NULL; c = c->next) {
+	for (const struct parse_xnode *c = n->children; c != NULL; c = c->next) {
 		if (st->form->items->len >= PARSE_MAX_ITEMS)
 			return;
 		if (local_is(c, "p")) {
 			paragraph(st, c);
 		} else if (local_is(c, "tbl")) {
 			flush(st);
-			for (const xmlNode *r = c->children; r != NULL; r = r->next)
+			for (const struct parse_xnode *r = c->children; r != NULL; r = r->next)
 				if (local_is(r, "tr"))
 					row(st, r);
 		} else if (local_is(c, "sdt")) {
 			content_control(st, c, depth);
-		} else if (c->type == XML_ELEMENT_NODE) {
+		} else if (c->name != NULL) {
 			walk(st, c, depth + 1);
 		}
 	}
@@ -245,26 +229,30 @@ static char *document_xml(const char *data, size_t len, size_t *len_r)
 	return buf;
 }
 
+/* Run and paragraph properties and field codes: nothing a reader sees, and
+ * most of what Word writes; they are not kept. */
+static const char *const unread[] = { "rPr", "pPr", "instrText", "delText", "sectPr", NULL };
+
 bool parse_form_docx(struct parse_form *form, const char *data, size_t len)
 {
 	size_t xlen = 0;
 	g_autofree char *xml = document_xml(data, len, &xlen);
 	struct docx_state st = { .form = form };
-	xmlDocPtr doc;
-	xmlNode *root;
+	struct parse_xtree tree;
+	const struct parse_xnode *root;
 
-	if (xml == NULL || xlen > INT_MAX)
+	if (xml == NULL)
 		return false;
-	doc = xmlReadMemory(xml, (int)xlen, NULL, NULL,
-			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	if (doc == NULL)
+	if (!parse_xml_read(&tree, xml, xlen, NULL, unread)) {
+		parse_xml_clear(&tree);
 		return false;
-	root = xmlDocGetRootElement(doc);
+	}
+	root = parse_xml_root(&tree);
 	st.pending = g_string_new(NULL);
 	if (root != NULL)
 		walk(&st, root, 0);
 	flush(&st);
 	g_string_free(st.pending, TRUE);
-	xmlFreeDoc(doc);
+	parse_xml_clear(&tree);
 	return form->items->len > 0;
 }

@@ -90,53 +90,19 @@ static void tag_of(const char *name, unsigned char *tag_r, unsigned char *kind_r
 	*kind_r = 0;
 }
 
-/* ---- the arena and the tree built from libxml2's SAX events ---- */
-
-struct block {
-	struct block *next;
-	size_t used, size;
-	char data[];
-};
+/* ---- the tree, built from libxml2's SAX events ---- */
 
 struct builder {
-	struct block *blocks;
+	struct parse_arena arena;
 	struct hnode root;      /* the document: its children are the page */
 	struct hnode *cur;      /* the open element */
 	GString *text;          /* characters since the last tag, one text node */
 };
 
-static void *arena_alloc(struct builder *b, size_t n)
-{
-	struct block *k = b->blocks;
-
-	n = (n + 7) & ~(size_t)7;
-	if (k == NULL || k->size - k->used < n) {
-		size_t size = MAX(n, 8192 - sizeof *k);
-
-		k = g_malloc(sizeof *k + size);
-		k->next = b->blocks;
-		k->used = 0;
-		k->size = size;
-		b->blocks = k;
-	}
-	k->used += n;
-	return k->data + k->used - n;
-}
-
-static char *arena_strdup(struct builder *b, const char *s, size_t len)
-{
-	char *p = arena_alloc(b, len + 1);
-
-	memcpy(p, s, len);
-	p[len] = '\0';
-	return p;
-}
-
 static struct hnode *add_node(struct builder *b)
 {
-	struct hnode *n = arena_alloc(b, sizeof *n);
+	struct hnode *n = parse_arena_alloc(&b->arena, sizeof *n);
 
-	memset(n, 0, sizeof *n);
 	n->parent = b->cur;
 	if (b->cur->last != NULL)
 		b->cur->last->next = n;
@@ -152,7 +118,7 @@ static void text_end(struct builder *b)
 {
 	if (b->text->len == 0)
 		return;
-	add_node(b)->text = arena_strdup(b, b->text->str, b->text->len);
+	add_node(b)->text = parse_arena_strndup(&b->arena, b->text->str, b->text->len);
 	g_string_truncate(b->text, 0);
 }
 
@@ -177,7 +143,7 @@ static void sax_start(void *ctx, const xmlChar *name, const xmlChar **atts)
 		else if (g_ascii_strcasecmp(a, "id") == 0)
 			slot = &n->id;
 		if (slot != NULL && *slot == NULL)
-			*slot = arena_strdup(b, v, strlen(v));
+			*slot = parse_arena_strndup(&b->arena, v, strlen(v));
 	}
 	b->cur = n;
 }
@@ -206,12 +172,7 @@ static void sax_blank(void *ctx, const xmlChar *s, int len)
 
 static void builder_clear(struct builder *b)
 {
-	while (b->blocks != NULL) {
-		struct block *next = b->blocks->next;
-
-		g_free(b->blocks);
-		b->blocks = next;
-	}
+	parse_arena_clear(&b->arena);
 	g_string_free(b->text, TRUE);
 }
 

@@ -175,6 +175,48 @@ bool parse_form_pdf(struct parse_form *form, const char *data, size_t len);
 void parse_form_html(struct parse_form *form, const char *html, size_t len,
 		     bool quoted_stops);
 
+/* ---- light trees of XML and HTML pages (parse_xml.c) ---- */
+
+/* parse_arena - memory for one page's tree, freed all at once */
+struct parse_arena {
+	struct parse_arena_block *blocks;
+};
+
+void *parse_arena_alloc(struct parse_arena *a, size_t n);   /* zeroed, 8-aligned */
+char *parse_arena_strndup(struct parse_arena *a, const char *s, size_t len);
+void parse_arena_clear(struct parse_arena *a);
+
+/* An XML element or text, as libxml2's SAX interface reported it. Text
+ * nodes have a NULL name; adjacent text is one node. */
+struct parse_xnode {
+	struct parse_xnode *children, *last, *next, *parent;
+	const char *name;     /* local name (no prefix); NULL for text */
+	const char *text;     /* a text node's text */
+	const char *val;      /* the attribute val (Word's w:val), the only one read */
+};
+
+struct parse_xtree {
+	struct parse_arena arena;
+	struct parse_xnode doc;          /* its children: the document's top level */
+	struct parse_xnode *cur;
+	GString *text;
+	const char *const *skip;         /* elements not kept, with all below them */
+	unsigned skipping;               /* depth inside a skipped element */
+};
+
+/* parse_xml_read - DATA (LEN bytes; ENCODING NULL: as the document says)
+ * into T; elements named in SKIP (NULL-terminated, may be NULL) are left
+ * out with what they hold. No network, no DTD, no entities beyond XML's
+ * own. False when it is not well-formed XML. T is cleared with
+ * parse_xml_clear() either way. */
+bool parse_xml_read(struct parse_xtree *t, const char *data, size_t len, const char *encoding,
+		    const char *const *skip);
+void parse_xml_clear(struct parse_xtree *t);
+/* parse_xml_root - the document element, NULL when there is none */
+const struct parse_xnode *parse_xml_root(const struct parse_xtree *t);
+/* parse_xml_content - append the text of N and all below it to OUT */
+void parse_xml_content(const struct parse_xnode *n, GString *out);
+
 /* ---- labels and fields (parse_fields.c) ---- */
 
 enum parse_section {
