@@ -1446,6 +1446,131 @@ static void test_address_parts(void **state)
 	}
 }
 
+/* ---- the light XML tree (parse_xml.c) ---- */
+
+/* dump - a tree as text: name[val](children), "text" */
+static void dump(const struct parse_xnode *n, GString *out)
+{
+	if (n->name == NULL) {
+		g_string_append_printf(out, "\"%s\"", n->text);
+		return;
+	}
+	g_string_append(out, n->name);
+	if (n->val != NULL)
+		g_string_append_printf(out, "[%s]", n->val);
+	if (n->children == NULL)
+		return;
+	g_string_append_c(out, '(');
+	for (const struct parse_xnode *c = n->children; c != NULL; c = c->next) {
+		dump(c, out);
+		if (c->next != NULL)
+			g_string_append_c(out, ',');
+	}
+	g_string_append_c(out, ')');
+}
+
+static const char *const word_unread[] = { "rPr", "pPr", NULL };
+
+static const struct {
+	const char *xml;
+	const char *const *skip;
+	const char *want;     /* NULL: not well-formed, refused */
+} xml_rows[] = {
+	{ "<a><b val=\"x\">hi</b><c/></a>", NULL, "a(b[x](\"hi\"),c)" },
+	/* local names; skipped elements go with all they hold */
+	{ "<w:document xmlns:w=\"urn:w\"><w:body><w:p><w:pPr><w:t>hidden</w:t></w:pPr>"
+	  "<w:r><w:rPr><w:b/></w:rPr><w:t>seen</w:t></w:r></w:p></w:body></w:document>",
+	  word_unread, "document(body(p(r(t(\"seen\")))))" },
+	/* XML's own entities, character references and CDATA: one text */
+	{ "<a>x &amp; y &#233;<![CDATA[<z>]]></a>", NULL, "a(\"x & y \xc3\xa9<z>\")" },
+	{ "<a><b></a>", NULL, NULL },
+	{ "<a>&nbsp;</a>", NULL, NULL },                  /* HTML's, not XML's */
+	{ "", NULL, NULL },
+	/* a DTD's entities are never fetched nor expanded */
+	{ "<!DOCTYPE a [<!ENTITY e SYSTEM \"file:///etc/passwd\">]><a>&e;</a>", NULL, NULL },
+	{ "<!DOCTYPE a [<!ENTITY l \"ha\"><!ENTITY m \"&l;&l;&l;&l;\">]><a>&m;</a>", NULL, "a" },
+};
+
+static void test_xml_tree(void **state)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(xml_rows); i++) {
+		struct parse_xtree t;
+		bool ok = parse_xml_read(&t, xml_rows[i].xml, strlen(xml_rows[i].xml), NULL,
+					 xml_rows[i].skip);
+		const struct parse_xnode *root = parse_xml_root(&t);
+		GString *got = g_string_new(NULL);
+
+		if (ok && root != NULL)
+			dump(root, got);
+		check_str("xml tree", i, xml_rows[i].xml, ok ? got->str : NULL, xml_rows[i].want);
+		g_string_free(got, TRUE);
+		parse_xml_clear(&t);
+	}
+}
+
+/* ---- the light HTML tree (parse_html.c): what libxml2's parser implies ---- */
+
+/* form_dump - a form's items as text: F:label=line/line, H:heading, T:text */
+static char *form_dump(const struct parse_form *form)
+{
+	GString *out = g_string_new(NULL);
+
+	for (guint i = 0; i < form->items->len; i++) {
+		const struct parse_item *it = g_ptr_array_index(form->items, i);
+
+		if (out->len > 0)
+			g_string_append_c(out, '|');
+		g_string_append(out, it->type == PARSE_ITEM_FIELD ? "F:" :
+				     it->type == PARSE_ITEM_HEADING ? "H:" :
+				     it->type == PARSE_ITEM_TEXT ? "T:" : "FWD");
+		if (it->label != NULL)
+			g_string_append(out, it->label);
+		for (guint k = 0; it->lines != NULL && k < it->lines->len; k++)
+			g_string_append_printf(out, "%s%s", k == 0 ? "=" : "/",
+					       (const char *)g_ptr_array_index(it->lines, k));
+	}
+	return g_string_free(out, FALSE);
+}
+
+static const struct { const char *html; bool quoted_stops; const char *want; } html_rows[] = {
+	/* a fragment: <html>, <body> and <tbody> implied; unclosed cells closed */
+	{ "<table><tr><td>Surname<td>Smith</table>", false, "F:Surname=Smith" },
+	/* the part is UTF-8 already: a <meta> naming another charset is ignored */
+	{ "<html><head><meta charset=\"windows-1252\"><title>Form</title></head><body>"
+	  "<table><tr><th>Surname</th><td>Cl\xc3\xa9ment</td></tr></table></body></html>",
+	  false, "F:Surname=Cl\xc3\xa9ment" },
+	/* an input's value is its text; <br> breaks the value's lines */
+	{ "<table><tr><td>Surname</td><td><input value=\"Smith\"></td></tr>"
+	  "<tr><td>Address</td><td>1 Example Road<br>Chatham</td></tr></table>",
+	  false, "F:Surname=Smith|F:Address=1 Example Road/Chatham" },
+	/* script and style are not read; comments split no text */
+	{ "<style>td{color:red}</style><script>var a='Surname: X';</script>"
+	  "<p>Surname: Sm<!-- c -->ith</p>", false, "F:Surname=Smith" },
+	/* Microsoft Forms' bold questions, the answer in the next paragraph */
+	{ "<p><b>Child's surname</b></p><p>Smith</p>", false, "F:Child's surname=Smith" },
+	/* a reply's quoted original: read as a forward, or not at all */
+	{ "<p>Surname: Smith</p><div class=\"gmail_quote\"><p>Surname: Jones</p></div>", true,
+	  "F:Surname=Smith" },
+	{ "<p>See below</p><div id=\"divRplyFwdMsg\"><p>Surname: Jones</p></div>", false,
+	  "H:See below|FWD|F:Surname=Jones" },
+	{ "<dl><dt>Surname</dt><dd>Smith</dd></dl>", false, "F:Surname=Smith" },
+};
+
+static void test_html_tree(void **state)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(html_rows); i++) {
+		struct parse_form form;
+		g_autofree char *got = NULL;
+
+		parse_form_init(&form);
+		parse_form_html(&form, html_rows[i].html, strlen(html_rows[i].html),
+				html_rows[i].quoted_stops);
+		got = form_dump(&form);
+		check_str("html tree", i, html_rows[i].html, got, html_rows[i].want);
+		parse_form_clear(&form);
+	}
+}
+
 /* ---- multipart/alternative: the last part first, the others as fallback ---- */
 
 #define ALT_HEAD "From: forms@example.net\nSubject: CME referral\n" \
@@ -1832,6 +1957,8 @@ int main(void)
 		cmocka_unit_test(test_multi_limit),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_xml_tree),
+		cmocka_unit_test(test_html_tree),
 	};
 
 	g_log_set_always_fatal(G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
