@@ -391,7 +391,8 @@ static const char *relationship_code(const char *code)
 }
 
 /* ctf_school - SourceSchool or DestSchool under a heading */
-static void ctf_school(struct parse_form *form, const struct parse_xnode *school, const char *heading)
+static void ctf_school(struct parse_form *form, const struct parse_xnode *school,
+		       const char *heading)
 {
 	g_autofree char *laestab = NULL, *name = NULL;
 
@@ -429,7 +430,8 @@ static void ctf_contact(struct parse_form *form, const struct parse_xnode *c, un
 		add_field(form, "Parental responsibility",
 			  g_ascii_strcasecmp(pr, "true") == 0 || g_ascii_strcasecmp(pr, "1") == 0
 			  ? "Yes" : "No");
-	for (const struct parse_xnode *p = phones != NULL ? phones->children : NULL; p != NULL; p = p->next)
+	for (const struct parse_xnode *p = phones != NULL ? phones->children : NULL; p != NULL;
+	     p = p->next)
 		if (name_is(p, "Phone")) {
 			g_autofree char *num = child_text(p, "TelephoneNumber");
 

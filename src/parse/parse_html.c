@@ -535,7 +535,8 @@ static const struct hnode *question_pair(struct html_state *st, const struct hno
 	g_autofree char *a = NULL, *qa = NULL;
 	const struct hnode *n;
 
-	if (q == NULL || (n = next_element(c)) == NULL || (n->tag != T_P && n->tag != T_DIV && n->tag != T_UL && n->tag != T_OL))
+	if (q == NULL || (n = next_element(c)) == NULL ||
+	    (n->tag != T_P && n->tag != T_DIV && n->tag != T_UL && n->tag != T_OL))
 		return NULL;
 	if ((qa = question_of(n)) != NULL)
 		return NULL;     /* two headings in a row */
