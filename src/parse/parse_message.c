@@ -576,6 +576,7 @@ struct parse_record *parse_message(const char *data, size_t len,
 {
 	static const struct parse_limits none;
 	const struct parse_dictionary *old;
+	GByteArray *bytes;
 	GMimeStream *stream;
 	GMimeParser *parser;
 	GMimeMessage *msg;
@@ -596,13 +597,18 @@ struct parse_record *parse_message(const char *data, size_t len,
 		return NULL;
 	}
 	init_gmime();
-	stream = g_mime_stream_mem_new_with_buffer(data, len);
+	/* GMime reads the caller's bytes where they are: a memory stream over
+	 * them, not a copy (the stream only reads; it does not own them) */
+	bytes = g_byte_array_new_take((guint8 *)data, len);
+	stream = g_mime_stream_mem_new_with_byte_array(bytes);
+	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);
 	parser = thread_parser();
 	g_mime_parser_init_with_stream(parser, stream);
 	msg = g_mime_parser_construct_message(parser, NULL);
 	g_mime_parser_init_with_stream(parser, idle_stream());   /* drop STREAM */
-	g_object_unref(stream);
+	g_object_unref(stream);   /* the message's parts keep it while they live */
 	if (msg == NULL) {
+		g_byte_array_free(bytes, FALSE);
 		g_set_error(error, PARSE_ERROR, PARSE_ERROR_MIME, "cannot read the message as MIME");
 		return NULL;
 	}
@@ -615,5 +621,6 @@ struct parse_record *parse_message(const char *data, size_t len,
 	parse_label_memo(false);
 	parse_dict_use(old);
 	g_object_unref(msg);
+	g_byte_array_free(bytes, FALSE);   /* the wrapper only: the bytes are the caller's */
 	return r;
 }

@@ -48,20 +48,24 @@ static void over(struct parse_walk *w, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* to_utf8 - decoded bytes in CHARSET (NULL: undeclared) -> UTF-8; a charset
- * iconv cannot convert falls back to UTF-8, then Windows-1252, then the
- * valid bytes, so one bad part never loses the rest of the message */
-static char *to_utf8(const char *data, size_t len, const char *charset)
+/* to_utf8 - decoded BYTES in CHARSET (NULL: undeclared) -> UTF-8, taking
+ * BYTES; a charset iconv cannot convert falls back to UTF-8, then
+ * Windows-1252, then the valid bytes, so one bad part never loses the rest
+ * of the message. UTF-8 and ASCII, nearly all mail, are not copied. */
+static char *to_utf8(GByteArray *bytes, const char *charset)
 {
-	g_autofree char *copy = NULL;
-	char *out;
+	char *data, *out;
+	gsize len = bytes->len;
 
-	if (data == NULL || len == 0)
+	for (guint i = 0; i < bytes->len; i++)
+		if (bytes->data[i] == '\0')
+			bytes->data[i] = ' ';
+	g_byte_array_append(bytes, (const guint8 *)"", 1);   /* a terminated string */
+	data = (char *)bytes->data;
+	if (len == 0) {
+		g_byte_array_unref(bytes);
 		return g_strdup("");
-	copy = g_memdup2(data, len);
-	for (size_t i = 0; i < len; i++)
-		if (copy[i] == '\0')
-			copy[i] = ' ';
+	}
 	if (charset != NULL && g_ascii_strcasecmp(charset, "utf-8") != 0 &&
 	    g_ascii_strcasecmp(charset, "us-ascii") != 0) {
 		const char *name = g_mime_charset_iconv_name(charset);
@@ -71,19 +75,23 @@ static char *to_utf8(const char *data, size_t len, const char *charset)
 		    g_ascii_strcasecmp(charset, "latin1") == 0)
 			name = "WINDOWS-1252";
 
-		out = g_convert(copy, (gssize)len, "UTF-8", name != NULL ? name : charset,
+		out = g_convert(data, (gssize)len, "UTF-8", name != NULL ? name : charset,
 				NULL, NULL, NULL);
-		if (out != NULL && g_utf8_validate(out, -1, NULL))
+		if (out != NULL && g_utf8_validate(out, -1, NULL)) {
+			g_byte_array_unref(bytes);
 			return out;
+		}
 		g_free(out);
 	}
-	if (g_utf8_validate(copy, (gssize)len, NULL))
-		return g_strndup(copy, len);
-	out = g_convert(copy, (gssize)len, "UTF-8", "WINDOWS-1252", NULL, NULL, NULL);
-	if (out != NULL && g_utf8_validate(out, -1, NULL))
-		return out;
-	g_free(out);
-	return g_utf8_make_valid(copy, (gssize)len);
+	if (g_utf8_validate(data, (gssize)len, NULL))
+		return (char *)g_byte_array_free(bytes, FALSE);
+	out = g_convert(data, (gssize)len, "UTF-8", "WINDOWS-1252", NULL, NULL, NULL);
+	if (out == NULL || !g_utf8_validate(out, -1, NULL)) {
+		g_free(out);
+		out = g_utf8_make_valid(data, (gssize)len);
+	}
+	g_byte_array_unref(bytes);
+	return out;
 }
 
 /* part_bytes - a part's content with the transfer encoding undone, checked
@@ -235,15 +243,15 @@ static void walk_part(struct parse_walk *w, GMimePart *part)
 		t->name = g_strdup(g_mime_part_get_filename(part));
 		t->alt = w->alt;
 		if (src == PARSE_SRC_DOCX || src == PARSE_SRC_PDF) {
-			t->data = g_memdup2(bytes->data, bytes->len);
 			t->len = bytes->len;
+			t->data = (char *)g_byte_array_free(bytes, FALSE);
 		} else {
-			t->data = to_utf8((const char *)bytes->data, bytes->len,
-					  g_mime_object_get_content_type_parameter(GMIME_OBJECT(part),
-										   "charset"));
+			t->data = to_utf8(bytes, g_mime_object_get_content_type_parameter(
+						 GMIME_OBJECT(part), "charset"));
 			t->len = strlen(t->data);
 		}
 		g_ptr_array_add(w->texts, t);
+		return;
 	}
 	g_byte_array_unref(bytes);
 }
