@@ -102,6 +102,31 @@ char *parse_fold_lower(const char *text)
 	return f != NULL ? g_utf8_strdown(f, -1) : g_strdup("");
 }
 
+bool parse_words_ascii(const char *text, char *buf, size_t cap)
+{
+	char *o = buf, *end = buf + cap - 1;
+	bool space = false;
+
+	for (const char *p = text; *p != '\0'; p++) {
+		if ((unsigned char)*p >= 0x80)
+			return false;
+		if (*p == '.' || *p == '\'')
+			continue;
+		if (g_ascii_isalnum(*p)) {
+			if (o + 2 > end)
+				return false;
+			if (space && o > buf)
+				*o++ = ' ';
+			space = false;
+			*o++ = g_ascii_tolower(*p);
+		} else {
+			space = true;
+		}
+	}
+	*o = '\0';
+	return true;
+}
+
 char *parse_words(const char *text)
 {
 	g_autofree char *low = NULL;

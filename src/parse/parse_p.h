@@ -95,6 +95,9 @@ char *parse_fold_lower(const char *text);
  * characters one space; dots and apostrophes vanish ("D.O.B." -> "dob",
  * "Child's" -> "childs"); "" when nothing is left */
 char *parse_words(const char *text);
+/* parse_words_ascii - parse_words() of ASCII TEXT into BUF (CAP bytes);
+ * false, BUF unset, when TEXT is not ASCII or does not fit */
+bool parse_words_ascii(const char *text, char *buf, size_t cap);
 /* parse_words_has - W (parse_words form) holds the words PHRASE: PHRASE is
  * there with a space or the end of W on each side */
 bool parse_words_has(const char *w, const char *phrase);

@@ -252,7 +252,10 @@ static void index_build(void)
 /* scan_clause - one clause's words against the table */
 static size_t scan_clause(const char *clause, bool label, struct parse_risk_hit *hits, size_t n)
 {
-	g_autofree char *w = parse_words(clause);
+	char small[512];
+	g_autofree char *big = NULL;
+	char *w = parse_words_ascii(clause, small, sizeof small) ? small
+		  : (big = parse_words(clause));
 	char *stack[128];
 	g_autofree char **heap = NULL;
 	char **words = stack;

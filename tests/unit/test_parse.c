@@ -1446,6 +1446,29 @@ static void test_address_parts(void **state)
 	}
 }
 
+/* ---- parse_words_ascii: parse_words() without allocating ---- */
+
+static void test_words_ascii(void **state)
+{
+	static const char *const rows[] = {
+		"Child Protection Plan: YES", "  O'Brien -- D.O.B.  ", "", "...", "a1-b2_c3",
+		"x", "CP plan; missing (since 2025)",
+	};
+	char buf[32];
+
+	for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
+		g_autofree char *want = parse_words(rows[i]);
+
+		assert_true(parse_words_ascii(rows[i], buf, sizeof buf));
+		check_str("words ascii", i, rows[i], buf, want);
+	}
+	/* not ASCII, or too long for the buffer: the caller allocates */
+	assert_false(parse_words_ascii("Cl\xc3\xa9ment", buf, sizeof buf));
+	assert_false(parse_words_ascii("a b c d e f g h i j k l m n o p q", buf, sizeof buf));
+	assert_true(parse_words_ascii("a b c d e f g h i j k l m n o p", buf, sizeof buf));
+	assert_string_equal(buf, "a b c d e f g h i j k l m n o p");
+}
+
 /* ---- the light XML tree (parse_xml.c) ---- */
 
 /* dump - a tree as text: name[val](children), "text" */
@@ -1972,6 +1995,7 @@ int main(void)
 		cmocka_unit_test(test_multi_limit),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_words_ascii),
 		cmocka_unit_test(test_xml_tree),
 		cmocka_unit_test(test_html_tree),
 	};
