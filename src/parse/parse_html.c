@@ -24,21 +24,14 @@ enum tag {
 
 enum { K_BLOCK = 1, K_HEADING = 2, K_SKIPPED = 4 };
 
-struct hnode {
-	struct hnode *children, *last, *next, *parent;
-	const char *text;                 /* a text node's text; NULL for an element */
-	const char *value, *cls, *id;     /* the attributes the walk reads */
-	unsigned char tag, kind;          /* enum tag; K_ bits */
-};
-
-static bool is_text(const struct hnode *n)
+static bool is_text(const struct parse_xnode *n)
 {
-	return n->text != NULL;
+	return n->name == NULL;
 }
 
-static bool is_element(const struct hnode *n)
+static bool is_element(const struct parse_xnode *n)
 {
-	return n->text == NULL;
+	return n->name != NULL;
 }
 
 /* tag_of - an element's number and kind, from its (lower case) name */
@@ -92,44 +85,12 @@ static void tag_of(const char *name, unsigned char *tag_r, unsigned char *kind_r
 
 /* ---- the tree, built from libxml2's SAX events ---- */
 
-struct builder {
-	struct parse_arena arena;
-	struct hnode root;      /* the document: its children are the page */
-	struct hnode *cur;      /* the open element */
-	GString *text;          /* characters since the last tag, one text node */
-};
-
-static struct hnode *add_node(struct builder *b)
-{
-	struct hnode *n = parse_arena_alloc(&b->arena, sizeof *n);
-
-	n->parent = b->cur;
-	if (b->cur->last != NULL)
-		b->cur->last->next = n;
-	else
-		b->cur->children = n;
-	b->cur->last = n;
-	return n;
-}
-
-/* text_end - the characters gathered become one text node, as libxml2's
- * own tree joins adjacent text */
-static void text_end(struct builder *b)
-{
-	if (b->text->len == 0)
-		return;
-	add_node(b)->text = parse_arena_strndup(&b->arena, b->text->str, b->text->len);
-	g_string_truncate(b->text, 0);
-}
-
 static void sax_start(void *ctx, const xmlChar *name, const xmlChar **atts)
 {
-	struct builder *b = ctx;
-	struct hnode *n;
+	struct parse_xtree *t = ctx;
+	struct parse_xnode *n = parse_xtree_open(t, name != NULL ? (const char *)name : "");
 
-	text_end(b);
-	n = add_node(b);
-	tag_of(name != NULL ? (const char *)name : "", &n->tag, &n->kind);
+	tag_of(n->name, &n->tag, &n->kind);
 	for (size_t i = 0; atts != NULL && atts[i] != NULL; i += 2) {
 		const char *a = (const char *)atts[i], *v = (const char *)atts[i + 1];
 		const char **slot = NULL;
@@ -137,32 +98,25 @@ static void sax_start(void *ctx, const xmlChar *name, const xmlChar **atts)
 		if (v == NULL)
 			continue;
 		if (n->tag == T_INPUT && g_ascii_strcasecmp(a, "value") == 0)
-			slot = &n->value;
+			slot = &n->val;
 		else if (g_ascii_strcasecmp(a, "class") == 0)
 			slot = &n->cls;
 		else if (g_ascii_strcasecmp(a, "id") == 0)
 			slot = &n->id;
 		if (slot != NULL && *slot == NULL)
-			*slot = parse_arena_strndup(&b->arena, v, strlen(v));
+			*slot = parse_arena_strndup(&t->arena, v, strlen(v));
 	}
-	b->cur = n;
 }
 
 static void sax_end(void *ctx, const xmlChar *name)
 {
-	struct builder *b = ctx;
-
-	text_end(b);
-	if (b->cur->parent != NULL)
-		b->cur = b->cur->parent;
+	parse_xtree_close(ctx);
 }
 
 static void sax_text(void *ctx, const xmlChar *s, int len)
 {
-	struct builder *b = ctx;
-
 	if (len > 0)
-		g_string_append_len(b->text, (const char *)s, len);
+		parse_xtree_text(ctx, (const char *)s, (size_t)len);
 }
 
 static void sax_blank(void *ctx, const xmlChar *s, int len)
@@ -170,22 +124,14 @@ static void sax_blank(void *ctx, const xmlChar *s, int len)
 	/* HTML_PARSE_NOBLANKS: white space libxml2 finds ignorable is dropped */
 }
 
-static void builder_clear(struct builder *b)
-{
-	parse_arena_clear(&b->arena);
-	g_string_free(b->text, TRUE);
-}
-
 /* build_tree - HTML (UTF-8) -> B's tree; false when libxml2 cannot start */
-static bool build_tree(struct builder *b, const char *html, int len)
+static bool build_tree(struct parse_xtree *t, const char *html, int len)
 {
 	htmlSAXHandler sax;
 	htmlParserCtxtPtr ctxt = htmlCreateMemoryParserCtxt(html, len);
 	xmlCharEncodingHandlerPtr utf8;
 
-	memset(b, 0, sizeof *b);
-	b->cur = &b->root;
-	b->text = g_string_new(NULL);
+	parse_xtree_init(t, NULL);
 	if (ctxt == NULL)
 		return false;
 	htmlCtxtUseOptions(ctxt, HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
@@ -197,7 +143,7 @@ static bool build_tree(struct builder *b, const char *html, int len)
 	sax.cdataBlock = sax_text;
 	sax.ignorableWhitespace = sax_blank;
 	memcpy(ctxt->sax, &sax, sizeof sax);
-	ctxt->userData = b;
+	ctxt->userData = t;
 	/* the part is UTF-8 already (parse_mime.c converted it): a <meta
 	 * charset> inside must not switch the decoding again */
 	if ((utf8 = xmlFindCharEncodingHandler("UTF-8")) != NULL) {
@@ -207,7 +153,7 @@ static bool build_tree(struct builder *b, const char *html, int len)
 		ctxt->input->encoding = xmlStrdup((const xmlChar *)"UTF-8");
 	}
 	htmlParseDocument(ctxt);
-	text_end(b);
+	parse_xtree_flush(t);
 	if (ctxt->myDoc != NULL)
 		xmlFreeDoc(ctxt->myDoc);
 	htmlFreeParserCtxt(ctxt);
@@ -251,11 +197,11 @@ static void append_newline(GString *out)
 }
 
 /* render - the text of N's children as lines: <br> and blocks break lines */
-static void render(const struct hnode *n, GString *out, unsigned depth)
+static void render(const struct parse_xnode *n, GString *out, unsigned depth)
 {
 	if (depth > MAX_DEPTH)
 		return;
-	for (const struct hnode *c = n->children; c != NULL; c = c->next) {
+	for (const struct parse_xnode *c = n->children; c != NULL; c = c->next) {
 		if (is_text(c)) {
 			append_text(out, c->text);
 			continue;
@@ -267,8 +213,8 @@ static void render(const struct hnode *n, GString *out, unsigned depth)
 			continue;
 		}
 		if (c->tag == T_INPUT) {
-			if (c->value != NULL)
-				append_text(out, c->value);
+			if (c->val != NULL)
+				append_text(out, c->val);
 			continue;
 		}
 		if ((c->kind & K_BLOCK) || (c->kind & K_HEADING) || c->tag == T_DT || c->tag == T_DD)
@@ -289,11 +235,11 @@ static void render(const struct hnode *n, GString *out, unsigned depth)
 }
 
 /* has_table_below - a layout row holding a table is not a form row */
-static bool has_table_below(const struct hnode *n, unsigned depth)
+static bool has_table_below(const struct parse_xnode *n, unsigned depth)
 {
 	if (depth > MAX_DEPTH)
 		return false;
-	for (const struct hnode *c = n->children; c != NULL; c = c->next)
+	for (const struct parse_xnode *c = n->children; c != NULL; c = c->next)
 		if (c->tag == T_TABLE || has_table_below(c, depth + 1))
 			return true;
 	return false;
@@ -310,7 +256,7 @@ static void flush(struct html_state *st)
 }
 
 /* cell_text - a cell's lines joined by "\n", "" when empty */
-static char *cell_text(const struct hnode *cell)
+static char *cell_text(const struct parse_xnode *cell)
 {
 	GString *s = g_string_new(NULL);
 	g_autofree char *f = NULL;
@@ -343,12 +289,12 @@ static void field_from_cells(struct html_state *st, const char *label, const cha
 }
 
 /* row - one <tr> without a table inside: a heading, or label/value pairs */
-static void row(struct html_state *st, const struct hnode *tr)
+static void row(struct html_state *st, const struct parse_xnode *tr)
 {
 	char *cells[MAX_CELLS];
 	unsigned n = 0, filled = 0;
 
-	for (const struct hnode *c = tr->children; c != NULL && n < MAX_CELLS; c = c->next)
+	for (const struct parse_xnode *c = tr->children; c != NULL && n < MAX_CELLS; c = c->next)
 		if (c->tag == T_TD || c->tag == T_TH) {
 			cells[n] = cell_text(c);
 			filled += cells[n][0] != '\0';
@@ -380,7 +326,7 @@ static void row(struct html_state *st, const struct hnode *tr)
 }
 
 /* is_quote_block - where a reply's quoted original starts in HTML mail */
-static bool is_quote_block(const struct hnode *n)
+static bool is_quote_block(const struct parse_xnode *n)
 {
 	const char *cls = n->cls, *id = n->id;
 
@@ -393,10 +339,10 @@ static bool is_quote_block(const struct hnode *n)
 	return id != NULL && (strcmp(id, "divRplyFwdMsg") == 0 || strcmp(id, "appendonsend") == 0);
 }
 
-static void walk(struct html_state *st, const struct hnode *first, unsigned depth);
+static void walk(struct html_state *st, const struct parse_xnode *first, unsigned depth);
 
 /* add_title - <title> says what the form is */
-static void add_title(struct html_state *st, const struct hnode *n)
+static void add_title(struct html_state *st, const struct parse_xnode *n)
 {
 	g_autofree char *t = cell_text(n);
 	g_autofree char *f = parse_fold(t);
@@ -409,7 +355,7 @@ static void add_title(struct html_state *st, const struct hnode *n)
 }
 
 /* walk_element - one element: a row, a heading, a block or inline content */
-static void walk_element(struct html_state *st, const struct hnode *c, unsigned depth)
+static void walk_element(struct html_state *st, const struct parse_xnode *c, unsigned depth)
 {
 	if (c->tag == T_TITLE) {
 		add_title(st, c);
@@ -456,11 +402,11 @@ static void walk_element(struct html_state *st, const struct hnode *c, unsigned 
 }
 
 /* bold_text - the text of N's <b>/<strong> descendants */
-static void bold_text(const struct hnode *n, GString *out, bool in_bold, unsigned depth)
+static void bold_text(const struct parse_xnode *n, GString *out, bool in_bold, unsigned depth)
 {
 	if (depth > MAX_DEPTH)
 		return;
-	for (const struct hnode *c = n->children; c != NULL; c = c->next) {
+	for (const struct parse_xnode *c = n->children; c != NULL; c = c->next) {
 		if (is_text(c) && in_bold)
 			append_text(out, c->text);
 		else if (is_element(c))
@@ -470,11 +416,11 @@ static void bold_text(const struct hnode *n, GString *out, bool in_bold, unsigne
 
 /* short_text - whether the text under N fits in *BUDGET bytes; it stops
  * counting there, so a page of nested blocks is not read again per block */
-static bool short_text(const struct hnode *n, unsigned depth, long *budget)
+static bool short_text(const struct parse_xnode *n, unsigned depth, long *budget)
 {
 	if (depth > MAX_DEPTH)
 		return false;
-	for (const struct hnode *c = n->children; c != NULL; c = c->next) {
+	for (const struct parse_xnode *c = n->children; c != NULL; c = c->next) {
 		if (is_text(c))
 			*budget -= (long)strnlen(c->text, (size_t)*budget + 1);
 		else if (is_element(c) && !short_text(c, depth + 1, budget))
@@ -488,7 +434,7 @@ static bool short_text(const struct hnode *n, unsigned depth, long *budget)
 /* question_of - a paragraph that is all bold: Microsoft Forms and Power
  * Automate write each question so, its answer in the next paragraph.
  * Returns the question, NULL when N is not one. */
-static char *question_of(const struct hnode *n)
+static char *question_of(const struct parse_xnode *n)
 {
 	g_autofree char *all = NULL;
 	GString *b;
@@ -512,7 +458,7 @@ static char *question_of(const struct hnode *n)
 }
 
 /* next_element - the next sibling element, past white space */
-static const struct hnode *next_element(const struct hnode *n)
+static const struct parse_xnode *next_element(const struct parse_xnode *n)
 {
 	for (n = n->next; n != NULL; n = n->next) {
 		if (is_element(n))
@@ -529,11 +475,11 @@ static const struct hnode *next_element(const struct hnode *n)
 
 /* question_pair - <p><b>Question</b></p><p>Answer</p>: a field; returns the
  * answer's node (the walk goes on after it), NULL when C starts no pair */
-static const struct hnode *question_pair(struct html_state *st, const struct hnode *c)
+static const struct parse_xnode *question_pair(struct html_state *st, const struct parse_xnode *c)
 {
 	g_autofree char *q = question_of(c);
 	g_autofree char *a = NULL, *qa = NULL;
-	const struct hnode *n;
+	const struct parse_xnode *n;
 
 	if (q == NULL || (n = next_element(c)) == NULL ||
 	    (n->tag != T_P && n->tag != T_DIV && n->tag != T_UL && n->tag != T_OL))
@@ -568,13 +514,13 @@ static const struct hnode *question_pair(struct html_state *st, const struct hno
 }
 
 /* walk - FIRST and its siblings, in document order */
-static void walk(struct html_state *st, const struct hnode *first, unsigned depth)
+static void walk(struct html_state *st, const struct parse_xnode *first, unsigned depth)
 {
 	if (depth > MAX_DEPTH)
 		return;
-	for (const struct hnode *c = first; c != NULL && !st->stopped &&
+	for (const struct parse_xnode *c = first; c != NULL && !st->stopped &&
 				       st->form->items->len < PARSE_MAX_ITEMS; c = c->next) {
-		const struct hnode *answer;
+		const struct parse_xnode *answer;
 
 		if (is_text(c)) {
 			append_text(st->pending, c->text);
@@ -590,15 +536,14 @@ static void walk(struct html_state *st, const struct hnode *first, unsigned dept
 void parse_form_html(struct parse_form *form, const char *html, size_t len, bool quoted_stops)
 {
 	struct html_state st = { .form = form, .quoted_stops = quoted_stops };
-	struct builder b;
-	const struct hnode *root;
+	struct parse_xtree tree;
+	const struct parse_xnode *root;
 
 	if (len == 0 || len > INT_MAX)
 		return;
-	if (build_tree(&b, html, (int)len)) {
+	if (build_tree(&tree, html, (int)len)) {
 		/* the first element of the page, and what follows it */
-		for (root = b.root.children; root != NULL && !is_element(root); root = root->next)
-			;
+		root = parse_xml_root(&tree);
 		st.pending = g_string_new(NULL);
 		if (root != NULL) {
 			walk(&st, root, 0);
@@ -606,5 +551,5 @@ void parse_form_html(struct parse_form *form, const char *html, size_t len, bool
 		}
 		g_string_free(st.pending, TRUE);
 	}
-	builder_clear(&b);
+	parse_xml_clear(&tree);
 }

@@ -195,7 +195,9 @@ struct parse_xnode {
 	struct parse_xnode *children, *last, *next, *parent;
 	const char *name;     /* local name (no prefix); NULL for text */
 	const char *text;     /* a text node's text */
-	const char *val;      /* the attribute val (Word's w:val), the only one read */
+	const char *val;      /* XML: the attribute val (Word's w:val); HTML: an input's value */
+	const char *cls, *id; /* HTML: the attributes class and id */
+	unsigned char tag, kind;   /* HTML: parse_html.c's element number and kind */
 };
 
 struct parse_xtree {
@@ -215,6 +217,14 @@ struct parse_xtree {
 bool parse_xml_read(struct parse_xtree *t, const char *data, size_t len, const char *encoding,
 		    const char *const *skip);
 void parse_xml_clear(struct parse_xtree *t);
+/* Building a tree from SAX events, for parse_html.c as for parse_xml_read():
+ * init; open an element (NULL when it is skipped: SKIP, or inside one),
+ * text, close; flush at the end. */
+void parse_xtree_init(struct parse_xtree *t, const char *const *skip);
+struct parse_xnode *parse_xtree_open(struct parse_xtree *t, const char *name);
+void parse_xtree_text(struct parse_xtree *t, const char *s, size_t len);
+void parse_xtree_close(struct parse_xtree *t);
+void parse_xtree_flush(struct parse_xtree *t);
 /* parse_xml_root - the document element, NULL when there is none */
 const struct parse_xnode *parse_xml_root(const struct parse_xtree *t);
 /* parse_xml_content - append the text of N and all below it to OUT */

@@ -69,8 +69,9 @@ static struct parse_xnode *add_node(struct parse_xtree *t)
 	return n;
 }
 
-/* text_end - the characters since the last tag become one text node */
-static void text_end(struct parse_xtree *t)
+/* parse_xtree_flush - the characters since the last tag become one text
+ * node, as libxml2's own tree joins adjacent text */
+void parse_xtree_flush(struct parse_xtree *t)
 {
 	if (t->text->len == 0)
 		return;
@@ -86,23 +87,56 @@ static bool skipped(const struct parse_xtree *t, const char *name)
 	return false;
 }
 
+void parse_xtree_init(struct parse_xtree *t, const char *const *skip)
+{
+	memset(t, 0, sizeof *t);
+	t->cur = &t->doc;
+	t->text = g_string_new(NULL);
+	t->skip = skip;
+}
+
+struct parse_xnode *parse_xtree_open(struct parse_xtree *t, const char *name)
+{
+	struct parse_xnode *n;
+
+	if (t->skipping > 0 || skipped(t, name)) {
+		t->skipping++;
+		return NULL;
+	}
+	parse_xtree_flush(t);
+	n = add_node(t);
+	n->name = parse_arena_strndup(&t->arena, name, strlen(name));
+	t->cur = n;
+	return n;
+}
+
+void parse_xtree_text(struct parse_xtree *t, const char *s, size_t len)
+{
+	if (t->skipping == 0)
+		g_string_append_len(t->text, s, len);
+}
+
+void parse_xtree_close(struct parse_xtree *t)
+{
+	if (t->skipping > 0) {
+		t->skipping--;
+		return;
+	}
+	parse_xtree_flush(t);
+	if (t->cur->parent != NULL)
+		t->cur = t->cur->parent;
+}
+
 static void sax_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 		      const xmlChar *uri, int nb_namespaces, const xmlChar **namespaces,
 		      int nb_attributes, int nb_defaulted, const xmlChar **attrs)
 {
 	struct parse_xtree *t = ((xmlParserCtxtPtr)ctx)->_private;
-	const char *name = localname != NULL ? (const char *)localname : "";
-	struct parse_xnode *n;
+	struct parse_xnode *n = parse_xtree_open(t, localname != NULL ? (const char *)localname
+								   : "");
 
-	if (t->skipping > 0 || skipped(t, name)) {
-		t->skipping++;
-		return;
-	}
-	text_end(t);
-	n = add_node(t);
-	n->name = parse_arena_strndup(&t->arena, name, strlen(name));
 	/* attrs: localname, prefix, URI, value start, value end; five a piece */
-	for (int i = 0; i < nb_attributes; i++) {
+	for (int i = 0; n != NULL && i < nb_attributes; i++) {
 		const xmlChar **a = attrs + 5 * i;
 
 		if (n->val == NULL && a[0] != NULL && strcmp((const char *)a[0], "val") == 0 &&
@@ -110,29 +144,18 @@ static void sax_start(void *ctx, const xmlChar *localname, const xmlChar *prefix
 			n->val = parse_arena_strndup(&t->arena, (const char *)a[3],
 						     (size_t)(a[4] - a[3]));
 	}
-	t->cur = n;
 }
 
 static void sax_end(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 		    const xmlChar *uri)
 {
-	struct parse_xtree *t = ((xmlParserCtxtPtr)ctx)->_private;
-
-	if (t->skipping > 0) {
-		t->skipping--;
-		return;
-	}
-	text_end(t);
-	if (t->cur->parent != NULL)
-		t->cur = t->cur->parent;
+	parse_xtree_close(((xmlParserCtxtPtr)ctx)->_private);
 }
 
 static void sax_text(void *ctx, const xmlChar *s, int len)
 {
-	struct parse_xtree *t = ((xmlParserCtxtPtr)ctx)->_private;
-
-	if (t->skipping == 0 && len > 0)
-		g_string_append_len(t->text, (const char *)s, len);
+	if (len > 0)
+		parse_xtree_text(((xmlParserCtxtPtr)ctx)->_private, (const char *)s, (size_t)len);
 }
 
 bool parse_xml_read(struct parse_xtree *t, const char *data, size_t len, const char *encoding,
@@ -142,10 +165,7 @@ bool parse_xml_read(struct parse_xtree *t, const char *data, size_t len, const c
 	xmlParserCtxtPtr ctxt;
 	bool ok;
 
-	memset(t, 0, sizeof *t);
-	t->cur = &t->doc;
-	t->text = g_string_new(NULL);
-	t->skip = skip;
+	parse_xtree_init(t, skip);
 	if (len > INT_MAX || (ctxt = xmlCreateMemoryParserCtxt(data, (int)len)) == NULL)
 		return false;
 	xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
@@ -167,7 +187,7 @@ bool parse_xml_read(struct parse_xtree *t, const char *data, size_t len, const c
 			xmlSwitchToEncoding(ctxt, h);
 	}
 	xmlParseDocument(ctxt);
-	text_end(t);
+	parse_xtree_flush(t);
 	ok = ctxt->wellFormed != 0;
 	if (ctxt->myDoc != NULL)
 		xmlFreeDoc(ctxt->myDoc);
