@@ -8,19 +8,10 @@
 #define MAX_LINE 16384    /* bytes of a line read; a form's lines are shorter */
 #define MAX_HEADING 70
 
-static void item_free(gpointer p)
-{
-	struct parse_item *it = p;
-
-	g_free(it->label);
-	if (it->lines != NULL)
-		g_ptr_array_unref(it->lines);
-	g_free(it);
-}
-
 void parse_form_init(struct parse_form *form)
 {
-	form->items = g_ptr_array_new_with_free_func(item_free);
+	form->arena.blocks = NULL;
+	form->items = g_ptr_array_new();   /* in the arena */
 	form->title = g_string_new(NULL);
 	form->pupils = g_ptr_array_new_with_free_func(parse_form_free);
 	form->pupils_over = 0;
@@ -29,24 +20,24 @@ void parse_form_init(struct parse_form *form)
 void parse_form_clear(struct parse_form *form)
 {
 	g_ptr_array_unref(form->items);
+	parse_arena_clear(&form->arena);
 	g_string_free(form->title, TRUE);
 	g_ptr_array_unref(form->pupils);
 }
 
-/* form_add_take - parse_form_add, taking LABEL (freed when the form is full) */
-static struct parse_item *form_add_take(struct parse_form *form, enum parse_item_type type,
+/* form_add_kept - parse_form_add, LABEL already in the form's arena */
+static struct parse_item *form_add_kept(struct parse_form *form, enum parse_item_type type,
 					char *label)
 {
 	struct parse_item *it;
 
-	if (form->items->len >= PARSE_MAX_ITEMS) {
-		g_free(label);
+	if (form->items->len >= PARSE_MAX_ITEMS)
 		return NULL;
-	}
-	it = g_new0(struct parse_item, 1);
+	it = parse_arena_alloc(&form->arena, sizeof(*it));
 	it->type = type;
 	it->label = label;
-	it->lines = g_ptr_array_new_with_free_func(g_free);
+	it->lines = parse_arena_alloc(&form->arena, sizeof(*it->lines));
+	it->arena = &form->arena;
 	g_ptr_array_add(form->items, it);
 	if (type == PARSE_ITEM_HEADING && label != NULL && form->title->len < 2000) {
 		if (form->title->len > 0)
@@ -59,17 +50,40 @@ static struct parse_item *form_add_take(struct parse_form *form, enum parse_item
 struct parse_item *parse_form_add(struct parse_form *form, enum parse_item_type type,
 				  const char *label)
 {
-	return form_add_take(form, type, g_strdup(label));
+	if (form->items->len >= PARSE_MAX_ITEMS)
+		return NULL;
+	return form_add_kept(form, type, label == NULL ? NULL :
+			     parse_arena_strndup(&form->arena, label, strlen(label)));
+}
+
+/* item_keep - add LINE, folded and in the item's arena already */
+static void item_keep(struct parse_item *it, char *line)
+{
+	struct parse_lines *l = it->lines;
+
+	if (l->len >= 200)
+		return;
+	if (l->len == l->cap) {
+		guint cap = l->cap == 0 ? 4 : l->cap * 2;
+		char **pdata = parse_arena_alloc(it->arena, cap * sizeof(*pdata));
+
+		if (l->len > 0)
+			memcpy(pdata, l->pdata, l->len * sizeof(*pdata));
+		l->pdata = pdata;   /* the old array goes with the arena */
+		l->cap = cap;
+	}
+	l->pdata[l->len++] = line;
 }
 
 void parse_item_add_line(struct parse_item *it, const char *line)
 {
-	char *f = parse_fold(line);
+	char *f;
 
-	if (it != NULL && f != NULL && it->lines->len < 200)
-		g_ptr_array_add(it->lines, f);
-	else
-		g_free(f);
+	if (it == NULL || line == NULL || it->lines->len >= 200)
+		return;
+	f = parse_fold_arena(it->arena, line);
+	if (f != NULL)
+		item_keep(it, f);
 }
 
 /* strip_decoration - drop bullets, rules and emphasis around a line, in
@@ -178,9 +192,11 @@ static bool label_words(const char *label)
 	return runs > 0 && runs <= 13 && g_ascii_isalpha(first);
 }
 
-/* split_label - "Label: value" -> label and value; false when the line has
- * no label (no colon, a time "09:30", a URL, a label too long) */
-static bool split_label(const char *line, char **label_r, char **value_r)
+/* split_label - "Label: value" -> label and value, kept in arena A; false
+ * when the line has no label (no colon, a time "09:30", a URL, a label too
+ * long) */
+static bool split_label(struct parse_arena *a, const char *line, char **label_r,
+			char **value_r)
 {
 	const char *c;
 
@@ -198,11 +214,9 @@ static bool split_label(const char *line, char **label_r, char **value_r)
 	}
 	if (c == line || c - line > MAX_LABEL || strncmp(c + 1, "//", 2) == 0)
 		return false;
-	*label_r = g_strndup(line, (gsize)(c - line));
-	if (strip_decoration(*label_r) == NULL || !label_words(*label_r)) {
-		g_clear_pointer(label_r, g_free);
-		return false;
-	}
+	*label_r = parse_arena_strndup(a, line, (size_t)(c - line));
+	if (strip_decoration(*label_r) == NULL || !label_words(*label_r))
+		return false;   /* what it took goes with the arena */
 	{
 		/* "**Surname:** Smith": emphasis around the value goes too */
 		const char *v = c + 1;
@@ -210,19 +224,20 @@ static bool split_label(const char *line, char **label_r, char **value_r)
 
 		while (*v == '*' || *v == ' ')
 			v++;
-		*value_r = parse_fold(v);
+		*value_r = parse_fold_arena(a, v);
 		n = *value_r != NULL ? strlen(*value_r) : 0;
 		while (n > 0 && (*value_r)[n - 1] == '*')
 			(*value_r)[--n] = '\0';
 		if (n == 0)
-			g_clear_pointer(value_r, g_free);
+			*value_r = NULL;
 	}
 	return true;
 }
 
 /* split_columns - "Label<TAB>value" or "Label   value" (a table rendered as
- * text); only when the label is one we know */
-static bool split_columns(const char *raw, char **label_r, char **value_r)
+ * text), kept in arena A; only when the label is one we know */
+static bool split_columns(struct parse_arena *a, const char *raw, char **label_r,
+			  char **value_r)
 {
 	const char *p = raw, *gap;
 	struct parse_label info;
@@ -234,15 +249,12 @@ static bool split_columns(const char *raw, char **label_r, char **value_r)
 			break;
 	if (*gap == '\0' || gap == p || gap - p > MAX_LABEL)
 		return false;
-	*label_r = g_strndup(p, (gsize)(gap - p));
+	*label_r = parse_arena_strndup(a, p, (size_t)(gap - p));
 	parse_label_classify(*label_r, &info);
-	*value_r = parse_fold(gap);
-	if (info.field == PARSE_F_NONE || *value_r == NULL) {
-		g_free(*label_r);
-		g_free(*value_r);
+	if (info.field == PARSE_F_NONE)
 		return false;
-	}
-	return true;
+	*value_r = parse_fold_arena(a, gap);
+	return *value_r != NULL;
 }
 
 /* heading_like - a short line that could open a section */
@@ -295,7 +307,7 @@ struct text_state {
 };
 
 /* text_line_labelled - a line with "Label: value"; LABEL and VALUE
- * (folded, or NULL) are the caller's, and are taken */
+ * (folded, or NULL) are in the form's arena already */
 static void text_line_labelled(struct text_state *st, char *label, char *value)
 {
 	struct parse_item *it;
@@ -303,21 +315,17 @@ static void text_line_labelled(struct text_state *st, char *label, char *value)
 
 	st->text = NULL;
 	if (value != NULL && section_word_heading(label)) {
-		parse_form_add(st->form, PARSE_ITEM_HEADING, value);
+		form_add_kept(st->form, PARSE_ITEM_HEADING, value);
 		st->open = NULL;
-		g_free(label);
-		g_free(value);
 		return;
 	}
 	parse_label_classify(label, &info);
 	st->open_multi = parse_label_multiline(&info);
 	st->open_address = info.field == PARSE_F_ADDRESS;
 	st->open_empty = value == NULL;
-	it = form_add_take(st->form, PARSE_ITEM_FIELD, label);
-	if (it != NULL && value != NULL && it->lines->len < 200)
-		g_ptr_array_add(it->lines, value);   /* folded already */
-	else
-		g_free(value);
+	it = form_add_kept(st->form, PARSE_ITEM_FIELD, label);
+	if (it != NULL && value != NULL)
+		item_keep(it, value);   /* folded already */
 	st->open = it;
 }
 
@@ -379,13 +387,15 @@ static void text_line_bare(struct text_state *st, const char *raw, const char *c
 		return;
 	}
 	st->open = NULL;
-	if (split_columns(raw, &label, &value)) {
+	if (split_columns(&st->form->arena, raw, &label, &value)) {
 		text_line_labelled(st, label, value);
 		st->open = NULL;
 		return;
 	}
 	if (label_alone(clean)) {
-		text_line_labelled(st, g_strdup(clean), NULL);   /* its value is on the next line */
+		/* its value is on the next line */
+		text_line_labelled(st, parse_arena_strndup(&st->form->arena, clean,
+							   strlen(clean)), NULL);
 		return;
 	}
 	if (heading_like(clean)) {
@@ -398,10 +408,12 @@ static void text_line_bare(struct text_state *st, const char *raw, const char *c
 	parse_item_add_line(st->text, clean);
 }
 
-/* text_line - one line: rules, quotes and markers first, then labels */
-static void text_line(struct text_state *st, const char *raw, bool quoted_stops, bool *stop_r)
+/* text_line - one line: rules, quotes and markers first, then labels;
+ * BUF has room for RAW, folded */
+static void text_line(struct text_state *st, const char *raw, char *buf, bool quoted_stops,
+		      bool *stop_r)
 {
-	g_autofree char *folded = parse_fold(raw);
+	char *folded = parse_fold_into(buf, raw) > 0 ? buf : NULL;
 	char *clean, *label = NULL, *value = NULL;
 
 	if (folded == NULL || is_rule(folded)) {
@@ -432,7 +444,7 @@ static void text_line(struct text_state *st, const char *raw, bool quoted_stops,
 	clean = strip_decoration(folded);   /* in place */
 	if (clean == NULL)
 		return;
-	if (split_label(clean, &label, &value)) {
+	if (split_label(&st->form->arena, clean, &label, &value)) {
 		text_line_labelled(st, label, value);
 		return;
 	}
@@ -444,7 +456,8 @@ bool parse_form_text(struct parse_form *form, const char *text, bool quoted_stop
 	struct text_state st = { .form = form };
 	const char *p = text;
 	bool stop = false;
-	GString *line = g_string_sized_new(256);   /* one buffer for every line */
+	/* one buffer for every line, one for it folded */
+	GString *line = g_string_sized_new(256), *fold = g_string_sized_new(256);
 
 	while (p != NULL && *p != '\0' && !stop && form->items->len < PARSE_MAX_ITEMS) {
 		const char *nl = strchr(p, '\n');
@@ -454,9 +467,11 @@ bool parse_form_text(struct parse_form *form, const char *text, bool quoted_stop
 		g_string_append_len(line, p, (gssize)MIN(n, MAX_LINE));
 		if (n > 0 && n <= MAX_LINE && line->str[n - 1] == '\r')
 			g_string_truncate(line, n - 1);
-		text_line(&st, line->str, quoted_stops, &stop);
+		g_string_set_size(fold, line->len);
+		text_line(&st, line->str, fold->str, quoted_stops, &stop);
 		p = nl != NULL ? nl + 1 : NULL;
 	}
 	g_string_free(line, TRUE);
+	g_string_free(fold, TRUE);
 	return stop;
 }

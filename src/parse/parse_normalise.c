@@ -11,32 +11,29 @@ static bool is_fold_space(gunichar c)
 	       c == 0xFEFF || c == 0x00A0 || c == 0x202F || c == 0x2007;
 }
 
-char *parse_fold(const char *text)
+size_t parse_fold_into(char *out, const char *text)
 {
-	size_t n;
-	char *out, *o;
-	bool space = false;
+	char *o = out;
+	bool space = false;   /* a run of white space is waiting to be one ' ' */
 
-	if (text == NULL)
-		return NULL;
-	n = strlen(text);
-	out = o = g_malloc(n + 1);
-	/* ASCII is nearly all of what forms hold: byte by byte, and the
-	 * Unicode reading only for the bytes above 0x7f */
+	/* ASCII is nearly all of what forms hold: byte by byte, without a
+	 * branch on what the byte is (a form's words end where nothing can
+	 * foretell it); the Unicode reading only for the bytes above 0x7f */
 	for (const char *p = text; *p != '\0';) {
 		unsigned char b = (unsigned char)*p;
 		gunichar c;
 		const char *next;
 
 		if (b < 0x80) {
-			if (b <= ' ' || b == 0x7f) {
-				space = o > out;
-			} else {
-				if (space)
-					*o++ = ' ';
-				space = false;
-				*o++ = (char)b;
-			}
+			bool sp = b <= ' ' || b == 0x7f;
+
+			/* OUT holds as many bytes as TEXT read so far, so both
+			 * stores land inside it even when O does not move */
+			*o = ' ';
+			o += !sp & space;
+			*o = (char)b;
+			o += !sp;
+			space = sp & (o > out);
 			p++;
 			continue;
 		}
@@ -57,12 +54,35 @@ char *parse_fold(const char *text)
 		}
 		p = next;
 	}
-	if (o == out) {
+	*o = '\0';
+	return (size_t)(o - out);
+}
+
+char *parse_fold(const char *text)
+{
+	char *out;
+
+	if (text == NULL)
+		return NULL;
+	out = g_malloc(strlen(text) + 1);
+	if (parse_fold_into(out, text) == 0) {
 		g_free(out);
 		return NULL;
 	}
-	*o = '\0';
 	return out;
+}
+
+char *parse_fold_arena(struct parse_arena *a, const char *text)
+{
+	size_t n;
+	char *out;
+
+	if (text == NULL)
+		return NULL;
+	n = strlen(text);
+	/* folded text is never longer: fold where it will be kept */
+	out = parse_arena_alloc(a, n + 1);
+	return parse_fold_into(out, text) > 0 ? out : NULL;
 }
 
 char *parse_c1_fix(const char *text)

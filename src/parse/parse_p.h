@@ -75,6 +75,8 @@ void parse_factor_remove(struct parse_record *record, const char *factor);
 struct parse_carer *parse_carer_new(void);
 struct parse_sibling *parse_sibling_new(void);
 
+struct parse_arena;
+
 /* ---- value readers (parse_normalise.c) ----
  * Every char * result belongs to the caller; NULL means "nothing there" or
  * "cannot be read", as each says. Inputs are UTF-8. */
@@ -82,6 +84,11 @@ struct parse_sibling *parse_sibling_new(void);
 /* parse_fold - trimmed, inner runs of white space (Unicode too) folded to one
  * space; NULL when nothing is left */
 char *parse_fold(const char *text);
+/* parse_fold_into - parse_fold into OUT, which has room for TEXT; returns
+ * the length, 0 when nothing is left */
+size_t parse_fold_into(char *out, const char *text);
+/* parse_fold_arena - parse_fold, kept in arena A */
+char *parse_fold_arena(struct parse_arena *a, const char *text);
 /* parse_label_clean - parse_fold, then trailing colons and spaces dropped;
  * NULL when nothing is left */
 char *parse_label_clean(const char *label);
@@ -124,6 +131,17 @@ const char *parse_sen_read(const char *text);    /* "none", "sen_support", "ehcp
 /* parse_case_tag_find - the first "CME-YYYY-NNNNNN" in TEXT, upper case */
 char *parse_case_tag_find(const char *text);
 
+/* ---- arenas (parse_xml.c) ---- */
+
+/* parse_arena - memory freed all at once: a page's tree, a form's items */
+struct parse_arena {
+	struct parse_arena_block *blocks;
+};
+
+void *parse_arena_alloc(struct parse_arena *a, size_t n);   /* zeroed, 8-aligned */
+char *parse_arena_strndup(struct parse_arena *a, const char *s, size_t len);
+void parse_arena_clear(struct parse_arena *a);
+
 /* ---- forms (parse_form.c, parse_html.c) ---- */
 
 enum parse_item_type {
@@ -133,13 +151,23 @@ enum parse_item_type {
 	PARSE_ITEM_FORWARD,   /* a "forwarded message" marker */
 };
 
+/* parse_lines - an item's lines; read them as a GPtrArray's: ->len and
+ * g_ptr_array_index() */
+struct parse_lines {
+	char **pdata;
+	guint len, cap;
+};
+
+/* An item and its strings live in its form's arena, freed with the form. */
 struct parse_item {
 	enum parse_item_type type;
 	char *label;          /* folded, as written */
-	GPtrArray *lines;     /* char *, folded, non-empty */
+	struct parse_lines *lines;   /* char *, folded, non-empty */
+	struct parse_arena *arena;   /* its form's */
 };
 
 struct parse_form {
+	struct parse_arena arena;    /* the items and their strings */
 	GPtrArray *items;     /* struct parse_item * */
 	GString *title;       /* <title>, headings: what the form says it is */
 	/* an export of several pupils (CSV rows, CTF Pupil elements): the forms
@@ -180,14 +208,6 @@ void parse_form_html(struct parse_form *form, const char *html, size_t len,
 
 /* ---- light trees of XML and HTML pages (parse_xml.c) ---- */
 
-/* parse_arena - memory for one page's tree, freed all at once */
-struct parse_arena {
-	struct parse_arena_block *blocks;
-};
-
-void *parse_arena_alloc(struct parse_arena *a, size_t n);   /* zeroed, 8-aligned */
-char *parse_arena_strndup(struct parse_arena *a, const char *s, size_t len);
-void parse_arena_clear(struct parse_arena *a);
 
 /* An XML element or text, as libxml2's SAX interface reported it. Text
  * nodes have a NULL name; adjacent text is one node. */
