@@ -94,6 +94,54 @@ static char *to_utf8(GByteArray *bytes, const char *charset)
 	return out;
 }
 
+/* content_view - decode DW's content straight from the message's memory, as
+ * GMime's own data wrapper does but without its stream and filter objects
+ * for each part: a parser over a memory stream keeps each part's content as
+ * a view of that memory. NULL when the content is not such a view, or in an
+ * encoding left to GMime's filters (uuencode). */
+static GByteArray *content_view(GMimeDataWrapper *dw)
+{
+	GMimeStream *s = dw->stream;
+	GMimeContentEncoding enc = dw->encoding;
+	const GByteArray *all;
+	gint64 start, end;
+	GMimeEncoding state;
+	GByteArray *out;
+	size_t n, k;
+
+	if (s == NULL || !GMIME_IS_STREAM_MEM(s) || (all = GMIME_STREAM_MEM(s)->buffer) == NULL)
+		return NULL;
+	start = s->bound_start;
+	end = s->bound_end != -1 ? s->bound_end : (gint64)all->len;
+	if (start < 0 || start > end || end > (gint64)all->len)
+		return NULL;
+	n = (size_t)(end - start);
+	out = g_byte_array_new();
+	switch (enc) {
+	case GMIME_CONTENT_ENCODING_BASE64:
+	case GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE:
+		g_mime_encoding_init_decode(&state, enc);
+		/* room for to_utf8's terminator too */
+		g_byte_array_set_size(out, (guint)g_mime_encoding_outlen(&state, n) + 1);
+		k = g_mime_encoding_step(&state, (const char *)all->data + start, n,
+					 (char *)out->data);
+		k += g_mime_encoding_flush(&state, "", 0, (char *)out->data + k);
+		g_byte_array_set_size(out, (guint)k);
+		return out;
+	case GMIME_CONTENT_ENCODING_DEFAULT:
+	case GMIME_CONTENT_ENCODING_7BIT:
+	case GMIME_CONTENT_ENCODING_8BIT:
+	case GMIME_CONTENT_ENCODING_BINARY:
+		g_byte_array_set_size(out, (guint)n + 1);
+		memcpy(out->data, all->data + start, n);
+		g_byte_array_set_size(out, (guint)n);
+		return out;
+	default:
+		g_byte_array_unref(out);
+		return NULL;
+	}
+}
+
 /* part_bytes - a part's content with the transfer encoding undone, checked
  * against the attachment and decoded-size limits; NULL when over one or
  * unreadable. The encoded bytes bound what is decoded, and they are within
@@ -102,19 +150,21 @@ static GByteArray *part_bytes(struct parse_walk *w, GMimePart *part)
 {
 	GMimeDataWrapper *dw = g_mime_part_get_content(part);
 	const struct parse_limits *l = w->limits;
-	GMimeStream *mem;
 	GByteArray *bytes;
 
 	if (dw == NULL)
 		return NULL;
-	mem = g_mime_stream_mem_new();
-	if (g_mime_data_wrapper_write_to_stream(dw, mem) < 0) {
+	if ((bytes = content_view(dw)) == NULL) {
+		GMimeStream *mem = g_mime_stream_mem_new();
+
+		if (g_mime_data_wrapper_write_to_stream(dw, mem) < 0) {
+			g_object_unref(mem);
+			return NULL;
+		}
+		bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+		g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(mem), FALSE);   /* the array is ours */
 		g_object_unref(mem);
-		return NULL;
 	}
-	bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
-	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(mem), FALSE);   /* the array is ours */
-	g_object_unref(mem);
 	if (l->max_attachment_bytes != 0 && bytes->len > l->max_attachment_bytes) {
 		over(w, "a part of %u bytes decoded is over [limits] max_attachment_bytes (%zu)",
 		     bytes->len, l->max_attachment_bytes);

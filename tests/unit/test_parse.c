@@ -1052,6 +1052,18 @@ static const struct { const char *msg, *path, *want; } field_rows[] = {
 	  "child.forename", "Zo\u00eb" },
 	{ HDR("jo@example.org", "CME referral") "Content-Type: text/plain; charset=utf-8\n"
 	  "Content-Transfer-Encoding: base64\n\nRm9yZW5hbWU6IEFteQo=\n", "child.forename", "Amy" },
+	/* decoded straight from the message's bytes: a soft line break, a part
+	 * after another; uuencode goes through GMime's own filter */
+	{ HDR("jo@example.org", "CME referral") "Content-Type: text/plain\n"
+	  "Content-Transfer-Encoding: quoted-printable\n\nFore=\nname: Zo=C3=AB Sm=\nith\n",
+	  "child.forename", "Zo\u00eb Smith" },
+	{ HDR("jo@example.org", "CME referral") "Content-Type: multipart/mixed; boundary=z\n\n"
+	  "--z\nContent-Type: text/plain\n\nHello\n--z\nContent-Type: text/plain\n"
+	  "Content-Transfer-Encoding: base64\n\nRm9yZW5h\nbWU6IEFteQo=\n--z--\n",
+	  "child.forename", "Amy" },
+	{ HDR("jo@example.org", "CME referral") "Content-Type: text/plain\n"
+	  "Content-Transfer-Encoding: x-uuencode\n\nbegin 644 form.txt\n"
+	  ".1F]R96YA;64Z($%M>0H \n`\nend\n", "child.forename", "Amy" },
 	/* quoted text is not the sender's */
 	{ HDR("jo@example.org", "CME referral") TEXT "> Surname: Smith\nSurname: Jones\n",
 	  "child.surname", "Jones" },
