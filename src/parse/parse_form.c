@@ -75,6 +75,13 @@ static void item_keep(struct parse_item *it, char *line)
 	l->pdata[l->len++] = line;
 }
 
+/* item_add_folded - add LINE, folded already (parse_fold would not change it) */
+static void item_add_folded(struct parse_item *it, const char *line)
+{
+	if (it != NULL && it->lines->len < 200)
+		item_keep(it, parse_arena_strndup(it->arena, line, strlen(line)));
+}
+
 void parse_item_add_line(struct parse_item *it, const char *line)
 {
 	char *f;
@@ -380,7 +387,7 @@ static void text_line_bare(struct text_state *st, const char *raw, const char *c
 		st->open = NULL;   /* the prose after "Address: ..., ME7 1XX" */
 	if (st->open != NULL && (indented || st->open_empty || st->open_multi) &&
 	    (sect == PARSE_SECT_NONE || indented || st->open_empty)) {
-		parse_item_add_line(st->open, clean);
+		item_add_folded(st->open, clean);
 		if (st->open_empty && !st->open_multi)
 			st->open = NULL;
 		st->open_empty = false;
@@ -405,7 +412,7 @@ static void text_line_bare(struct text_state *st, const char *raw, const char *c
 	}
 	if (st->text == NULL)
 		st->text = parse_form_add(st->form, PARSE_ITEM_TEXT, NULL);
-	parse_item_add_line(st->text, clean);
+	item_add_folded(st->text, clean);
 }
 
 /* text_line - one line: rules, quotes and markers first, then labels;

@@ -48,6 +48,52 @@ static void over(struct parse_walk *w, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Converters to UTF-8, each thread its own (an iconv holds state): opening
+ * one for each part costs more than converting the part. */
+static void converters_free(gpointer p)
+{
+	g_hash_table_unref(p);
+}
+
+static void converter_close(gpointer p)
+{
+	g_iconv_close((GIConv)p);
+}
+
+#define MAX_CONVERTERS 32
+
+static GPrivate converters_key = G_PRIVATE_INIT(converters_free);
+
+/* convert - LEN bytes of DATA from charset FROM to UTF-8, NULL when they
+ * cannot be (g_convert, with the converter kept) */
+static char *convert(const char *data, gsize len, const char *from)
+{
+	GHashTable *open = g_private_get(&converters_key);
+	GIConv cd;
+
+	if (open == NULL) {
+		open = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, converter_close);
+		g_private_set(&converters_key, open);
+	}
+	cd = g_hash_table_lookup(open, from);
+	if (cd == NULL) {
+		char *out;
+
+		cd = g_iconv_open("UTF-8", from);
+		if (cd == (GIConv)-1)
+			return NULL;
+		if (g_hash_table_size(open) < MAX_CONVERTERS) {
+			g_hash_table_insert(open, g_strdup(from), cd);
+		} else {   /* a mix of charsets no real mail has: not kept */
+			out = g_convert_with_iconv(data, (gssize)len, cd, NULL, NULL, NULL);
+			g_iconv_close(cd);
+			return out;
+		}
+	}
+	g_iconv(cd, NULL, NULL, NULL, NULL);   /* from the initial state */
+	return g_convert_with_iconv(data, (gssize)len, cd, NULL, NULL, NULL);
+}
+
 /* to_utf8 - decoded BYTES in CHARSET (NULL: undeclared) -> UTF-8, taking
  * BYTES; a charset iconv cannot convert falls back to UTF-8, then
  * Windows-1252, then the valid bytes, so one bad part never loses the rest
@@ -75,8 +121,7 @@ static char *to_utf8(GByteArray *bytes, const char *charset)
 		    g_ascii_strcasecmp(charset, "latin1") == 0)
 			name = "WINDOWS-1252";
 
-		out = g_convert(data, (gssize)len, "UTF-8", name != NULL ? name : charset,
-				NULL, NULL, NULL);
+		out = convert(data, len, name != NULL ? name : charset);
 		if (out != NULL && g_utf8_validate(out, -1, NULL)) {
 			g_byte_array_unref(bytes);
 			return out;
@@ -85,7 +130,7 @@ static char *to_utf8(GByteArray *bytes, const char *charset)
 	}
 	if (g_utf8_validate(data, (gssize)len, NULL))
 		return (char *)g_byte_array_free(bytes, FALSE);
-	out = g_convert(data, (gssize)len, "UTF-8", "WINDOWS-1252", NULL, NULL, NULL);
+	out = convert(data, len, "WINDOWS-1252");
 	if (out == NULL || !g_utf8_validate(out, -1, NULL)) {
 		g_free(out);
 		out = g_utf8_make_valid(data, (gssize)len);

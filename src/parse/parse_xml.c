@@ -17,6 +17,11 @@ struct parse_arena_block {
 
 #define ARENA_BLOCK 8192
 
+/* Each thread keeps one freed block of the usual size for the next arena:
+ * most messages need one block for each form or page, and this saves
+ * the allocator a large block to find and give back for each of them. */
+static GPrivate spare_key = G_PRIVATE_INIT(g_free);
+
 void *parse_arena_alloc(struct parse_arena *a, size_t n)
 {
 	struct parse_arena_block *k = a->blocks;
@@ -26,7 +31,10 @@ void *parse_arena_alloc(struct parse_arena *a, size_t n)
 	if (k == NULL || k->size - k->used < n) {
 		size_t size = MAX(n, ARENA_BLOCK - sizeof *k);
 
-		k = g_malloc(sizeof *k + size);
+		if (size == ARENA_BLOCK - sizeof *k && (k = g_private_get(&spare_key)) != NULL)
+			g_private_set(&spare_key, NULL);
+		else
+			k = g_malloc(sizeof *k + size);
 		k->next = a->blocks;
 		k->used = 0;
 		k->size = size;
@@ -51,7 +59,11 @@ void parse_arena_clear(struct parse_arena *a)
 	while (a->blocks != NULL) {
 		struct parse_arena_block *next = a->blocks->next;
 
-		g_free(a->blocks);
+		if (a->blocks->size == ARENA_BLOCK - sizeof *a->blocks &&
+		    g_private_get(&spare_key) == NULL)
+			g_private_set(&spare_key, a->blocks);
+		else
+			g_free(a->blocks);
 		a->blocks = next;
 	}
 }

@@ -1052,6 +1052,16 @@ static const struct { const char *msg, *path, *want; } field_rows[] = {
 	  "child.forename", "Zo\u00eb" },
 	{ HDR("jo@example.org", "CME referral") "Content-Type: text/plain; charset=utf-8\n"
 	  "Content-Transfer-Encoding: base64\n\nRm9yZW5hbWU6IEFteQo=\n", "child.forename", "Amy" },
+	/* a converter kept from one part is used again from its initial state,
+	 * after a part it could not convert too */
+	{ HDR("jo@example.org", "CME referral") "Content-Type: text/plain; charset=iso-8859-15\n"
+	  "\nForename: Zo\xeb\n", "child.forename", "Zo\u00eb" },
+	{ HDR("jo@example.org", "CME referral") "Content-Type: text/plain; charset=shift_jis\n"
+	  "\nForename: Amy\nNotes: \x82\n", "child.forename", "Amy" },
+	{ HDR("jo@example.org", "CME referral") "Content-Type: text/plain; charset=shift_jis\n"
+	  "\nForename: \x83\x41\x83\x7e\n", "child.forename", "\u30a2\u30df" },
+	{ HDR("jo@example.org", "CME referral") "Content-Type: text/plain; charset=x-no-such\n"
+	  "\nForename: Zo\xeb\n", "child.forename", "Zo\u00eb" },
 	/* decoded straight from the message's bytes: a soft line break, a part
 	 * after another; uuencode goes through GMime's own filter */
 	{ HDR("jo@example.org", "CME referral") "Content-Type: text/plain\n"
