@@ -1639,10 +1639,10 @@ static void deletion_finish(struct parse_draft *d)
 	}
 	if (r->deletion.ground != NULL)
 		return;
-	about = g_strdup_printf("%s %s", r->message.subject != NULL ? r->message.subject : "",
-				d->title != NULL ? d->title : "");
+	about = g_strconcat(r->message.subject != NULL ? r->message.subject : "", " ",
+			    d->title != NULL ? d->title : "", NULL);
 	words = parse_words(about);
-	padded = g_strdup_printf(" %s ", words);
+	padded = g_strconcat(" ", words, " ", NULL);
 	for (const char *const *p = ehe; *p != NULL; p++)
 		if (strstr(padded, *p) != NULL) {
 			r->deletion.ground = g_strdup("home_education");

@@ -117,9 +117,20 @@ fix:
 
 char *parse_fold_lower(const char *text)
 {
-	g_autofree char *f = parse_fold(text);
+	char *f = parse_fold(text), *low;
 
-	return f != NULL ? g_utf8_strdown(f, -1) : g_strdup("");
+	if (f == NULL)
+		return g_strdup("");
+	/* ASCII, nearly all of it, in place; the Unicode rules for the rest */
+	for (char *p = f; *p != '\0'; p++) {
+		if ((unsigned char)*p >= 0x80) {
+			low = g_utf8_strdown(f, -1);
+			g_free(f);
+			return low;
+		}
+		*p = g_ascii_tolower(*p);
+	}
+	return f;
 }
 
 bool parse_words_ascii(const char *text, char *buf, size_t cap)
@@ -431,7 +442,14 @@ char *parse_date_read(const char *text, const char **problem_r)
 		return NULL;
 	}
 	*problem_r = NULL;
-	return g_strdup_printf("%04d-%02d-%02d", y, m, d);
+	{
+		char out[11] = { (char)('0' + y / 1000), (char)('0' + y / 100 % 10),
+				 (char)('0' + y / 10 % 10), (char)('0' + y % 10), '-',
+				 (char)('0' + m / 10), (char)('0' + m % 10), '-',
+				 (char)('0' + d / 10), (char)('0' + d % 10), '\0' };
+
+		return g_strdup(out);   /* YYYY-MM-DD: y is 1900 to 2099 */
+	}
 }
 
 char *parse_date_dayfirst(const char *text)
@@ -497,8 +515,14 @@ char *parse_postcode_normalise(const char *text)
 	compact = g_string_free(c, FALSE);
 	if (strlen(compact) < 5 || strlen(compact) > 7)
 		return NULL;
-	out = g_strdup_printf("%.*s %s", (int)(strlen(compact) - 3), compact,
-			      compact + strlen(compact) - 3);
+	{
+		size_t n = strlen(compact);   /* outward code, a space, inward code */
+
+		out = g_malloc(n + 2);
+		memcpy(out, compact, n - 3);
+		out[n - 3] = ' ';
+		memcpy(out + n - 2, compact + n - 3, 4);   /* with its NUL */
+	}
 	if (!parse_postcode_valid(out)) {
 		g_free(out);
 		return NULL;
@@ -852,7 +876,7 @@ const char *parse_sen_read(const char *text)
 		return "none";
 	if (strcmp(w, "e") == 0)
 		return "ehcp";
-	hay = g_strdup_printf(" %s ", w);
+	hay = g_strconcat(" ", w, " ", NULL);
 	for (const char *const *p = ehcp; *p != NULL; p++)
 		if (has_words(hay, *p))
 			return "ehcp";
@@ -880,7 +904,15 @@ char *parse_case_tag_find(const char *text)
 			ok = i == 5 ? c == '-' : g_ascii_isdigit(c);
 		}
 		if (ok && !g_ascii_isdigit(p[12]))
-			return g_strdup_printf("CME-%.4s-%.6s", p + 1, p + 6);
+		{
+			char tag[16] = "CME-";
+
+			memcpy(tag + 4, p + 1, 4);
+			tag[8] = '-';
+			memcpy(tag + 9, p + 6, 6);
+			tag[15] = '\0';
+			return g_strdup(tag);
+		}
 	}
 	return NULL;
 }

@@ -165,25 +165,26 @@ static bool word_is(const char *w, const char *const *list)
 	return false;
 }
 
-/* match_at - whether the words PHRASE start at word I of WORDS */
+/* match_at - whether the words PHRASE start at word I of WORDS; with STEM
+ * its last word need only start the word of WORDS */
 static bool match_at(char **words, guint n, guint i, const char *phrase, bool stem)
 {
-	const char *p = phrase;
+	const char *q = phrase;
 
-	for (guint k = i;; k++) {
-		const char *sp = strchr(p, ' ');
-		size_t len = sp != NULL ? (size_t)(sp - p) : strlen(p);
+	for (guint k = i; k < n; k++) {
+		const char *w = words[k];
 
-		if (k >= n)
+		while (*q != '\0' && *q != ' ' && *w == *q) {
+			w++;
+			q++;
+		}
+		if (*q == '\0')
+			return stem || *w == '\0';
+		if (*q != ' ' || *w != '\0')
 			return false;
-		if (sp == NULL && stem)
-			return strncmp(words[k], p, len) == 0;
-		if (strlen(words[k]) != len || strncmp(words[k], p, len) != 0)
-			return false;
-		if (sp == NULL)
-			return true;
-		p = sp + 1;
+		q++;   /* the phrase's next word, against the next of WORDS */
 	}
+	return false;
 }
 
 /* negation_before - how the words before word I bear on it: 0 none,
@@ -389,7 +390,7 @@ static bool says_none(const char *value)
 		NULL,
 	};
 	g_autofree char *w = parse_words(value);
-	g_autofree char *padded = g_strdup_printf(" %s ", w);
+	g_autofree char *padded = g_strconcat(" ", w, " ", NULL);
 
 	if (parse_value_blank(value))
 		return true;

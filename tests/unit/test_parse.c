@@ -1052,6 +1052,11 @@ static const struct { const char *msg, *path, *want; } field_rows[] = {
 	  "child.forename", "Zo\u00eb" },
 	{ HDR("jo@example.org", "CME referral") "Content-Type: text/plain; charset=utf-8\n"
 	  "Content-Transfer-Encoding: base64\n\nRm9yZW5hbWU6IEFteQo=\n", "child.forename", "Amy" },
+	/* the message's date as given, its offset kept */
+	{ "From: jo@example.org\nSubject: x\nDate: Tue, 1 Dec 2026 09:05:07 -0330\n\nHello\n",
+	  "message.date", "2026-12-01T09:05:07-03:30" },
+	{ "From: jo@example.org\nSubject: x\nDate: 2 Jan 2027 23:59:59 +0545\n\nHello\n",
+	  "message.date", "2027-01-02T23:59:59+05:45" },
 	/* a converter kept from one part is used again from its initial state,
 	 * after a part it could not convert too */
 	{ HDR("jo@example.org", "CME referral") "Content-Type: text/plain; charset=iso-8859-15\n"
