@@ -36,13 +36,7 @@ static void init_gmime(void)
 /* header_text - a header value as folded UTF-8, NULL when absent */
 static char *header_text(GMimeObject *obj, const char *name)
 {
-	const char *v = g_mime_object_get_header(obj, name);
-	g_autofree char *valid = NULL;
-
-	if (v == NULL)
-		return NULL;
-	valid = g_utf8_make_valid(v, -1);
-	return parse_fold(valid);
+	return parse_header_fold(g_mime_object_get_header(obj, name), false);
 }
 
 /* ---- headers ---- */
@@ -96,18 +90,8 @@ static void read_headers(struct parse_record *r, GMimeMessage *msg, char **from_
 	const char *subject = g_mime_message_get_subject(msg);
 	GDateTime *date = g_mime_message_get_date(msg);
 
-	if (id != NULL) {
-		g_autofree char *v = g_utf8_make_valid(id, -1);
-
-		r->message.message_id = parse_fold(v);
-	}
-	if (subject != NULL) {
-		g_autofree char *v = g_utf8_make_valid(subject, -1);
-
-		g_autofree char *c1 = parse_c1_fix(v);
-
-		r->message.subject = parse_fold(c1);
-	}
+	r->message.message_id = parse_header_fold(id, false);
+	r->message.subject = parse_header_fold(subject, true);
 	if (date != NULL)
 		r->message.date = date_text(date);
 	parse_read_from(msg, &r->message.from, from_name_r);

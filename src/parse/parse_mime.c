@@ -291,11 +291,8 @@ void parse_walk_original(struct parse_walk *w, GMimeMessage *m)
 
 	if (w->bounced_ref == NULL)
 		w->bounced_ref = parse_case_tag_find(g_mime_message_get_subject(m));
-	if (w->bounced_id == NULL && id != NULL) {
-		g_autofree char *v = g_utf8_make_valid(id, -1);
-
-		w->bounced_id = parse_fold(v);
-	}
+	if (w->bounced_id == NULL)
+		w->bounced_id = parse_header_fold(id, false);
 }
 
 /* walk_part - a leaf: text or an attachment to read, a DSN, bounced headers */
@@ -421,14 +418,11 @@ void parse_read_from(GMimeMessage *msg, char **addr_r, char **name_r)
 		if (INTERNET_ADDRESS_IS_MAILBOX(a)) {
 			const char *addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a));
 			const char *name = internet_address_get_name(a);
-			g_autofree char *va = addr != NULL ? g_utf8_make_valid(addr, -1) : NULL;
-			g_autofree char *vn = name != NULL ? g_utf8_make_valid(name, -1) : NULL;
-			g_autofree char *fa = parse_fold(va);
+			g_autofree char *va = addr != NULL && !g_utf8_validate(addr, -1, NULL)
+					      ? g_utf8_make_valid(addr, -1) : NULL;
 
-			*addr_r = fa != NULL ? g_utf8_strdown(fa, -1) : NULL;
-			g_autofree char *c1 = parse_c1_fix(vn);
-
-			*name_r = parse_fold(c1);
+			*addr_r = parse_fold_ascii_lower(va != NULL ? va : addr);
+			*name_r = parse_header_fold(name, true);
 		}
 	}
 }

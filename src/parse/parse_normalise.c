@@ -115,12 +115,36 @@ fix:
 	return g_string_free(out, FALSE);
 }
 
-char *parse_fold_lower(const char *text)
+/* has_c1 - TEXT (UTF-8) holds a C1 control */
+static bool has_c1(const char *text)
+{
+	for (const char *p = text; (p = strchr(p, '\xc2')) != NULL; p++)
+		if ((unsigned char)p[1] >= 0x80 && (unsigned char)p[1] <= 0x9f)
+			return true;
+	return false;
+}
+
+char *parse_header_fold(const char *text, bool c1)
+{
+	g_autofree char *valid = NULL;
+	g_autofree char *fixed = NULL;
+
+	if (text == NULL)
+		return NULL;
+	/* nearly every header is valid UTF-8 and free of C1: no copies */
+	if (!g_utf8_validate(text, -1, NULL))
+		text = valid = g_utf8_make_valid(text, -1);
+	if (c1 && has_c1(text))
+		text = fixed = parse_c1_fix(text);
+	return parse_fold(text);
+}
+
+char *parse_fold_ascii_lower(const char *text)
 {
 	char *f = parse_fold(text), *low;
 
 	if (f == NULL)
-		return g_strdup("");
+		return NULL;
 	/* ASCII, nearly all of it, in place; the Unicode rules for the rest */
 	for (char *p = f; *p != '\0'; p++) {
 		if ((unsigned char)*p >= 0x80) {
@@ -131,6 +155,13 @@ char *parse_fold_lower(const char *text)
 		*p = g_ascii_tolower(*p);
 	}
 	return f;
+}
+
+char *parse_fold_lower(const char *text)
+{
+	char *f = parse_fold_ascii_lower(text);
+
+	return f != NULL ? f : g_strdup("");
 }
 
 bool parse_words_ascii(const char *text, char *buf, size_t cap)

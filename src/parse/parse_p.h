@@ -96,6 +96,12 @@ char *parse_label_clean(const char *label);
  * Windows-1252 characters their senders meant: Outlook labels Windows-1252
  * text ISO-8859-1 ("=96" for an en dash in a subject) */
 char *parse_c1_fix(const char *text);
+/* parse_header_fold - a header's TEXT (any bytes) as valid UTF-8, folded,
+ * with parse_c1_fix too when C1; NULL when nothing is left */
+char *parse_header_fold(const char *text, bool c1);
+/* parse_fold_ascii_lower - parse_fold, then lower case (Unicode's rules
+ * beyond ASCII); NULL when nothing is left */
+char *parse_fold_ascii_lower(const char *text);
 /* parse_fold_lower - parse_fold, lower-cased; "" when nothing is left */
 char *parse_fold_lower(const char *text);
 /* parse_words - lower case, letters and digits only, every other run of

@@ -1052,6 +1052,16 @@ static const struct { const char *msg, *path, *want; } field_rows[] = {
 	  "child.forename", "Zo\u00eb" },
 	{ HDR("jo@example.org", "CME referral") "Content-Type: text/plain; charset=utf-8\n"
 	  "Content-Transfer-Encoding: base64\n\nRm9yZW5hbWU6IEFteQo=\n", "child.forename", "Amy" },
+	/* headers: Windows-1252 read as Latin-1 (C1 controls) put right, any
+	 * bytes made valid, the sender's address in lower case */
+	{ "From: \"Jo \xc2\x96 Smith\" <Jo.Smith@Example.ORG>\nSubject: Referral \xc2\x96 Amy\n"
+	  "\nHello\n", "message.subject", "Referral \u2013 Amy" },
+	{ "From: \"Jo \xc2\x96 Smith\" <Jo.Smith@Example.ORG>\nSubject: x\n\nHello\n",
+	  "referrer.name", "Jo \u2013 Smith" },
+	{ "From: \"Jo \xc2\x96 Smith\" <Jo.Smith@Example.ORG>\nSubject: x\n\nHello\n",
+	  "message.from", "jo.smith@example.org" },
+	{ "From: jo@example.org\nSubject: x\nMessage-ID: <a\xff@example.org>\n\nHello\n",
+	  "message.message_id", "a\u00ff@example.org" },
 	/* the message's date as given, its offset kept */
 	{ "From: jo@example.org\nSubject: x\nDate: Tue, 1 Dec 2026 09:05:07 -0330\n\nHello\n",
 	  "message.date", "2026-12-01T09:05:07-03:30" },
