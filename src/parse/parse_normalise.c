@@ -191,51 +191,57 @@ bool parse_words_ascii(const char *text, char *buf, size_t cap)
 
 char *parse_words(const char *text)
 {
-	g_autofree char *low = NULL;
-	GString *out;
-	bool space = false;
-	const char *p;
+	char *w, *o;
+	bool space = false;   /* a separator is waiting, before the next word */
 
 	if (text == NULL)
 		return g_strdup("");
-	for (p = text; *p != '\0' && (unsigned char)*p < 0x80; p++)
-		;
-	if (*p == '\0') {
-		/* ASCII: lower case, letters and digits, in one pass */
-		char *o, *w = o = g_malloc(strlen(text) + 1);
+	/* one pass over TEXT: ASCII byte by byte, the Unicode tables only for
+	 * the characters above 0x7f. A character lowered is at most half as
+	 * long again (U+023A's two bytes lower to U+2C65's three), and each
+	 * separator written stands for at least one byte read. */
+	{
+		size_t n = strlen(text);
 
-		for (p = text; *p != '\0'; p++) {
-			if (*p == '.' || *p == '\'')
+		w = o = g_malloc(n + n / 2 + 8);
+	}
+	for (const char *p = text; *p != '\0';) {
+		unsigned char b = (unsigned char)*p;
+		gunichar c;
+
+		if (b < 0x80) {
+			p++;
+			if (b == '.' || b == '\'')
 				continue;
-			if (g_ascii_isalnum(*p)) {
-				if (space && o > w)
-					*o++ = ' ';
-				space = false;
-				*o++ = g_ascii_tolower(*p);
-			} else {
+			if (!g_ascii_isalnum(b)) {
 				space = true;
+				continue;
 			}
-		}
-		*o = '\0';
-		return w;
-	}
-	low = parse_fold_lower(text);
-	out = g_string_sized_new(strlen(low));
-	for (p = low; *p != '\0'; p = g_utf8_next_char(p)) {
-		gunichar c = g_utf8_get_char(p);
-
-		if (c == '.' || c == '\'' || c == 0x2019 || c == 0x2018)
-			continue;
-		if (g_unichar_isalnum(c)) {
-			if (space && out->len > 0)
-				g_string_append_c(out, ' ');
+			if (space && o > w)
+				*o++ = ' ';
 			space = false;
-			g_string_append_unichar(out, c);
-		} else {
-			space = true;
+			*o++ = g_ascii_tolower(b);
+			continue;
 		}
+		c = g_utf8_get_char_validated(p, -1);
+		if (c == (gunichar)-1 || c == (gunichar)-2) {
+			p++;   /* not UTF-8: skipped, as parse_fold() skips it */
+			continue;
+		}
+		p = g_utf8_next_char(p);
+		if (c == 0x2019 || c == 0x2018)
+			continue;   /* "Child\u2019s" is "childs", as "Child's" */
+		if (!g_unichar_isalnum(c)) {
+			space = true;
+			continue;
+		}
+		if (space && o > w)
+			*o++ = ' ';
+		space = false;
+		o += g_unichar_to_utf8(g_unichar_tolower(c), o);
 	}
-	return g_string_free(out, FALSE);
+	*o = '\0';
+	return w;
 }
 
 bool parse_words_has(const char *w, const char *phrase)

@@ -333,6 +333,11 @@ static const struct { const char *in, *fold, *words; } fold_rows[] = {
 	{ "Parent/carer 1", "Parent/carer 1", "parent carer 1" },
 	{ "Zo\u00eb", "Zo\u00eb", "zo\u00eb" },
 	{ "   ", NULL, "" },
+	/* upper case beyond ASCII lowered; U+023A lowers to a longer U+2C65 */
+	{ "CL\u00c9MENT D'\u00c1VILA", "CL\u00c9MENT D'\u00c1VILA", "cl\u00e9ment d\u00e1vila" },
+	{ "\u023a\u023a\u023a\u023a", "\u023a\u023a\u023a\u023a", "\u2c65\u2c65\u2c65\u2c65" },
+	{ "\u2018Not sure\u2019 \u2013 whereabouts\u200bunknown", "\u2018Not sure\u2019 \u2013 whereabouts unknown",
+	  "not sure whereabouts unknown" },
 };
 
 static void test_fold(void **state)
@@ -349,6 +354,11 @@ static void test_fold(void **state)
 		g_autofree char *bad = parse_fold("a\xff\xfe b");   /* not UTF-8: skipped */
 
 		assert_string_equal(bad, "a b");
+	}
+	{
+		g_autofree char *bad = parse_words("Ame\xfflia \xc3");   /* skipped, not a break */
+
+		assert_string_equal(bad, "amelia");
 	}
 }
 
