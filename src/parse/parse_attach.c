@@ -13,15 +13,9 @@
 /* add_field - one "LABEL: VALUE" item */
 static void add_field(struct parse_form *form, const char *label, const char *value)
 {
-	struct parse_item *it;
-	g_auto(GStrv) lines = NULL;
-
 	if (label == NULL || value == NULL)
 		return;
-	it = parse_form_add(form, PARSE_ITEM_FIELD, label);
-	lines = g_strsplit(value, "\n", 200);
-	for (char **l = lines; *l != NULL; l++)
-		parse_item_add_line(it, *l);
+	parse_item_add_lines(parse_form_add(form, PARSE_ITEM_FIELD, label), value);
 }
 
 /* key_label - a machine key as a label: "first_name", "dateOfBirth",
@@ -259,8 +253,7 @@ static void json_node_items(struct parse_form *form, const char *name, JsonNode 
 			JsonNode *e = json_array_get_element(a, i);
 
 			if (JSON_NODE_HOLDS_OBJECT(e)) {
-				g_autofree char *h = g_strdup_printf("%s %u", label != NULL ? label : "",
-								     i + 1);
+				g_autofree char *h = parse_numbered(label != NULL ? label : "", i + 1);
 
 				parse_form_add(form, PARSE_ITEM_HEADING, h);
 				json_object_items(form, json_node_get_object(e), depth);
@@ -356,7 +349,7 @@ static char *laestab_of(const struct parse_xnode *school)
 
 	if (lea == NULL || estab == NULL)
 		return NULL;
-	return g_strdup_printf("%s%s", lea, estab);
+	return g_strconcat(lea, estab, NULL);
 }
 
 /* CTF code lists the form readers do not know by themselves */
@@ -410,7 +403,7 @@ static void ctf_school(struct parse_form *form, const struct parse_xnode *school
 /* ctf_contact - one Contacts/Contact: a parent or carer */
 static void ctf_contact(struct parse_form *form, const struct parse_xnode *c, unsigned i)
 {
-	g_autofree char *h = g_strdup_printf("Parent/carer %u", i + 1);
+	g_autofree char *h = parse_numbered("Parent/carer", i + 1);
 	g_autofree char *fore = child_text(c, "Forename");
 	g_autofree char *sur = child_text(c, "Surname");
 	g_autofree char *rel = child_text(c, "Relationship");
@@ -420,8 +413,8 @@ static void ctf_contact(struct parse_form *form, const struct parse_xnode *c, un
 
 	parse_form_add(form, PARSE_ITEM_HEADING, h);
 	if (fore != NULL || sur != NULL) {
-		g_autofree char *name = g_strdup_printf("%s %s", fore != NULL ? fore : "",
-							sur != NULL ? sur : "");
+		g_autofree char *name = g_strconcat(fore != NULL ? fore : "", " ",
+						    sur != NULL ? sur : "", NULL);
 		add_field(form, "Name", name);
 	}
 	if (rel != NULL)
@@ -506,7 +499,9 @@ static void xml_leaves(struct parse_form *form, const struct parse_xnode *n, uns
 static void ctf_pupil(struct parse_form *form, const struct parse_xnode *header, const char *dest,
 		      const char *title, const struct parse_xnode *pupil)
 {
-	g_string_append_printf(form->title, "%s%s", form->title->len > 0 ? " | " : "", title);
+	if (form->title->len > 0)
+		g_string_append(form->title, " | ");
+	g_string_append(form->title, title);
 	ctf_school(form, find_child(header, "SourceSchool"), "School");
 	/* LLLL: a file to the LA itself, not a destination */
 	if (dest != NULL && !g_str_has_suffix(dest, "LLLL"))
@@ -535,8 +530,8 @@ static void read_ctf(struct parse_form *form, const struct parse_xnode *root)
 	if (dest != NULL && (g_ascii_strcasecmp(dest, "XXXXXXX") == 0 ||
 			     g_ascii_strcasecmp(dest, "MMMMMMM") == 0))
 		what = "Common Transfer File leaver";
-	title = g_strdup_printf("%s | %s | %s", what, doc != NULL ? doc : "",
-				desc != NULL ? desc : "");
+	title = g_strconcat(what, " | ", doc != NULL ? doc : "", " | ", desc != NULL ? desc : "",
+			    NULL);
 	ctf_pupil(form, header, dest, title, pupil);
 	for (const struct parse_xnode *c = pupil != NULL ? pupil->next : NULL; c != NULL; c = c->next) {
 		struct parse_form *f;

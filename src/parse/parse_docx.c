@@ -74,15 +74,10 @@ static void flush(struct docx_state *st)
 static void add_field(struct parse_form *form, const char *label, const char *value)
 {
 	g_autofree char *l = parse_label_clean(label);
-	struct parse_item *it;
-	g_auto(GStrv) lines = NULL;
 
 	if (l == NULL)
 		return;
-	it = parse_form_add(form, PARSE_ITEM_FIELD, l);
-	lines = g_strsplit(value, "\n", 200);
-	for (char **p = lines; *p != NULL; p++)
-		parse_item_add_line(it, *p);
+	parse_item_add_lines(parse_form_add(form, PARSE_ITEM_FIELD, l), value);
 }
 
 /* row - a table row: one cell is a heading or text, pairs are fields */

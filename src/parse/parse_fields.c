@@ -263,7 +263,7 @@ static void name_part(char **name, const char *value, bool last)
 	if (old == NULL)
 		*name = g_steal_pointer(&f);
 	else
-		*name = last ? g_strdup_printf("%s %s", old, f) : g_strdup_printf("%s %s", f, old);
+		*name = last ? g_strconcat(old, " ", f, NULL) : g_strconcat(f, " ", old, NULL);
 	g_free(old);
 }
 
@@ -454,11 +454,11 @@ static void carer_field(struct map_state *st, const struct parse_label *info, co
 		stored = set_str(&c->relationship, value);
 		break;
 	case PARSE_F_PHONE:
-		g_snprintf(path, sizeof path, "carers.%d.phone", idx);
+		parse_path_n(path, sizeof path, "carers.", (unsigned long)idx, ".phone");
 		stored = set_phone(st->r, &c->phone, value, path);
 		break;
 	case PARSE_F_EMAIL:
-		g_snprintf(path, sizeof path, "carers.%d.email", idx);
+		parse_path_n(path, sizeof path, "carers.", (unsigned long)idx, ".email");
 		stored = set_email(st->r, &c->email, value, path);
 		break;
 	case PARSE_F_PR:
@@ -484,7 +484,7 @@ static void sibling_dob(struct map_state *st, struct parse_sibling *s, int idx, 
 {
 	char path[40];
 
-	g_snprintf(path, sizeof path, "siblings.%d.dob", idx);
+	parse_path_n(path, sizeof path, "siblings.", (unsigned long)idx, ".dob");
 	set_date(st->r, &s->dob, value, path);
 	st->siblings.bits[idx] |= B_DOB;
 }
@@ -832,7 +832,7 @@ static void address_add(char **slot, const struct parse_item *it, bool part)
 	if (old == NULL)
 		*slot = parse_fold(v);
 	else if (part)
-		*slot = g_strdup_printf("%s%s%s", old, ends_in_house_number(old) ? " " : ", ", v);
+		*slot = g_strconcat(old, ends_in_house_number(old) ? " " : ", ", v, NULL);
 	else
 		return;
 	if (part)

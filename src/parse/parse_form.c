@@ -93,6 +93,27 @@ void parse_item_add_line(struct parse_item *it, const char *line)
 		item_keep(it, f);
 }
 
+void parse_item_add_lines(struct parse_item *it, const char *text)
+{
+	if (it == NULL || text == NULL)
+		return;
+	for (const char *p = text;;) {
+		const char *nl = it->lines->len + 1 < 200 ? strchr(p, '\n') : NULL;
+		size_t n = nl != NULL ? (size_t)(nl - p) : strlen(p);
+		char *f;
+
+		if (it->lines->len >= 200)
+			return;
+		/* folded where it will be kept: never longer than the line */
+		f = parse_arena_alloc(it->arena, n + 1);
+		if (parse_fold_into_len(f, p, n) > 0)
+			item_keep(it, f);
+		if (nl == NULL)
+			return;
+		p = nl + 1;
+	}
+}
+
 /* strip_decoration - drop bullets, rules and emphasis around a line, in
  * place: "** Child details **", "== Parent/carer 1 ==", "- Name: x",
  * "• Name: x". F is folded already (parse_fold), but for maybe a space at

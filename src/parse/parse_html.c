@@ -276,16 +276,10 @@ static char *cell_text(const struct parse_xnode *cell)
 static void field_from_cells(struct html_state *st, const char *label, const char *value)
 {
 	g_autofree char *l = parse_label_clean(label);
-	struct parse_item *it;
-	char **lines;
 
 	if (l == NULL)
 		return;
-	it = parse_form_add(st->form, PARSE_ITEM_FIELD, l);
-	lines = g_strsplit(value, "\n", 200);
-	for (char **p = lines; *p != NULL; p++)
-		parse_item_add_line(it, *p);
-	g_strfreev(lines);
+	parse_item_add_lines(parse_form_add(st->form, PARSE_ITEM_FIELD, l), value);
 }
 
 /* row - one <tr> without a table inside: a heading, or label/value pairs */
@@ -308,11 +302,9 @@ static void row(struct html_state *st, const struct parse_xnode *tr)
 		/* a row continuing the value above (an address over rows) */
 		struct parse_item *last = g_ptr_array_index(st->form->items,
 							   st->form->items->len - 1);
-		char **lines = g_strsplit(cells[1], "\n", 200);
 
-		for (char **p = lines; *p != NULL && last->type == PARSE_ITEM_FIELD; p++)
-			parse_item_add_line(last, *p);
-		g_strfreev(lines);
+		if (last->type == PARSE_ITEM_FIELD)
+			parse_item_add_lines(last, cells[1]);
 	} else {
 		for (unsigned i = 0; i + 1 < n; i += 2) {
 			if (cells[i][0] != '\0')

@@ -13,13 +13,19 @@ static bool is_fold_space(gunichar c)
 
 size_t parse_fold_into(char *out, const char *text)
 {
+	return parse_fold_into_len(out, text, strlen(text));
+}
+
+size_t parse_fold_into_len(char *out, const char *text, size_t len)
+{
+	const char *end = text + len;
 	char *o = out;
 	bool space = false;   /* a run of white space is waiting to be one ' ' */
 
 	/* ASCII is nearly all of what forms hold: byte by byte, without a
 	 * branch on what the byte is (a form's words end where nothing can
 	 * foretell it); the Unicode reading only for the bytes above 0x7f */
-	for (const char *p = text; *p != '\0';) {
+	for (const char *p = text; p < end && *p != '\0';) {
 		unsigned char b = (unsigned char)*p;
 		gunichar c;
 		const char *next;
@@ -37,7 +43,7 @@ size_t parse_fold_into(char *out, const char *text)
 			p++;
 			continue;
 		}
-		c = g_utf8_get_char_validated(p, -1);
+		c = g_utf8_get_char_validated(p, (gssize)(end - p));
 		if (c == (gunichar)-1 || c == (gunichar)-2) {
 			p++;   /* not UTF-8: the decoder should have fixed it; skip */
 			continue;
@@ -60,12 +66,14 @@ size_t parse_fold_into(char *out, const char *text)
 
 char *parse_fold(const char *text)
 {
+	size_t n;
 	char *out;
 
 	if (text == NULL)
 		return NULL;
-	out = g_malloc(strlen(text) + 1);
-	if (parse_fold_into(out, text) == 0) {
+	n = strlen(text);
+	out = g_malloc(n + 1);
+	if (parse_fold_into_len(out, text, n) == 0) {
 		g_free(out);
 		return NULL;
 	}
@@ -82,7 +90,7 @@ char *parse_fold_arena(struct parse_arena *a, const char *text)
 	n = strlen(text);
 	/* folded text is never longer: fold where it will be kept */
 	out = parse_arena_alloc(a, n + 1);
-	return parse_fold_into(out, text) > 0 ? out : NULL;
+	return parse_fold_into_len(out, text, n) > 0 ? out : NULL;
 }
 
 char *parse_c1_fix(const char *text)
@@ -187,6 +195,46 @@ bool parse_words_ascii(const char *text, char *buf, size_t cap)
 	}
 	*o = '\0';
 	return true;
+}
+
+/* put_number - N in decimal at O, which has room for 20 digits; returns
+ * the end */
+static char *put_number(char *o, unsigned long n)
+{
+	char digits[24];
+	int k = 0;
+
+	do {
+		digits[k++] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n > 0);
+	while (k > 0)
+		*o++ = digits[--k];
+	return o;
+}
+
+char *parse_numbered(const char *head, unsigned long n)
+{
+	size_t h = strlen(head);
+	char *out = g_malloc(h + 1 + 21);
+	char *o = out + h;
+
+	memcpy(out, head, h);
+	if (h > 0)
+		*o++ = ' ';
+	*put_number(o, n) = '\0';
+	return out;
+}
+
+char *parse_path_n(char *buf, size_t cap, const char *head, unsigned long n, const char *tail)
+{
+	char num[24];
+
+	*put_number(num, n) = '\0';
+	g_strlcpy(buf, head, cap);
+	g_strlcat(buf, num, cap);
+	g_strlcat(buf, tail, cap);
+	return buf;
 }
 
 char *parse_words(const char *text)

@@ -87,6 +87,9 @@ char *parse_fold(const char *text);
 /* parse_fold_into - parse_fold into OUT, which has room for TEXT; returns
  * the length, 0 when nothing is left */
 size_t parse_fold_into(char *out, const char *text);
+/* parse_fold_into_len - parse_fold_into of TEXT's first LEN bytes (up to a
+ * NUL before them); OUT has room for LEN + 1 */
+size_t parse_fold_into_len(char *out, const char *text, size_t len);
 /* parse_fold_arena - parse_fold, kept in arena A */
 char *parse_fold_arena(struct parse_arena *a, const char *text);
 /* parse_label_clean - parse_fold, then trailing colons and spaces dropped;
@@ -104,6 +107,11 @@ char *parse_header_fold(const char *text, bool c1);
 char *parse_fold_ascii_lower(const char *text);
 /* parse_fold_lower - parse_fold, lower-cased; "" when nothing is left */
 char *parse_fold_lower(const char *text);
+/* parse_numbered - "HEAD N" ("Parent/carer 2"), newly allocated */
+char *parse_numbered(const char *head, unsigned long n);
+/* parse_path_n - "HEAD" N "TAIL" into BUF of CAP bytes ("carers.1.phone"),
+ * cut short when it does not fit; returns BUF */
+char *parse_path_n(char *buf, size_t cap, const char *head, unsigned long n, const char *tail);
 /* parse_words - lower case, letters and digits only, every other run of
  * characters one space; dots and apostrophes vanish ("D.O.B." -> "dob",
  * "Child's" -> "childs"); "" when nothing is left */
@@ -194,6 +202,10 @@ struct parse_item *parse_form_add(struct parse_form *form, enum parse_item_type 
 				  const char *label);
 /* parse_item_add_line - append LINE folded (nothing when blank; IT may be NULL) */
 void parse_item_add_line(struct parse_item *it, const char *line);
+/* parse_item_add_lines - each line of TEXT ("\n" between them) added as
+ * parse_item_add_line() adds it; the last line the item has room for
+ * takes the rest of TEXT (IT may be NULL) */
+void parse_item_add_lines(struct parse_item *it, const char *text);
 /* parse_form_text - read "Label: value" lines. QUOTED_STOPS: stop at the
  * quoted original of a reply ("On ... wrote:", "-----Original Message-----");
  * returns whether it stopped there */

@@ -119,11 +119,9 @@ bool parse_form_pdf(struct parse_form *form, const char *data, size_t len)
 				continue;
 			{
 				g_autofree char *valid = g_utf8_make_valid(value, -1);
-				g_auto(GStrv) lines = g_strsplit(valid, "\n", 200);
 
 				it = parse_form_add(form, PARSE_ITEM_FIELD, label);
-				for (char **l = lines; *l != NULL; l++)
-					parse_item_add_line(it, *l);
+				parse_item_add_lines(it, valid);
 			}
 		}
 		poppler_page_free_form_field_mapping(map);

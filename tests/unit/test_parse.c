@@ -1656,6 +1656,67 @@ static void test_html_tree(void **state)
 	}
 }
 
+/* ---- a value's lines, each folded into the form's arena ---- */
+
+static void test_item_lines(void **state)
+{
+	struct parse_form form;
+	struct parse_item *it;
+	GString *many = g_string_new(NULL);
+	char cut[] = "Zo\xc3\xab";
+
+	parse_form_init(&form);
+	it = parse_form_add(&form, PARSE_ITEM_FIELD, "Address");
+	parse_item_add_lines(it, "  14 Larkspur   Close\n\n \t\nChatham\r\nME4 4TR");
+	assert_int_equal(it->lines->len, 3);
+	assert_string_equal(it->lines->pdata[0], "14 Larkspur Close");
+	assert_string_equal(it->lines->pdata[1], "Chatham");
+	assert_string_equal(it->lines->pdata[2], "ME4 4TR");
+	parse_item_add_lines(NULL, "x");   /* no item (past the form's limit): nothing */
+	parse_item_add_lines(it, NULL);
+	assert_int_equal(it->lines->len, 3);
+
+	/* 250 lines: 199 of them, the 200th holds the rest, nothing is lost */
+	it = parse_form_add(&form, PARSE_ITEM_FIELD, "Notes");
+	for (int i = 1; i <= 250; i++)
+		g_string_append_printf(many, "line %d\n", i);
+	parse_item_add_lines(it, many->str);
+	assert_int_equal(it->lines->len, 200);
+	assert_string_equal(it->lines->pdata[198], "line 199");
+	assert_true(g_str_has_prefix(it->lines->pdata[199], "line 200 line 201 "));
+	assert_true(g_str_has_suffix(it->lines->pdata[199], " line 250"));
+	g_string_free(many, TRUE);
+	parse_form_clear(&form);
+
+	/* a length that ends inside a character: the part character is dropped */
+	{
+		char out[8];
+
+		assert_int_equal(parse_fold_into_len(out, cut, 3), 2);
+		assert_string_equal(out, "Zo");
+		assert_int_equal(parse_fold_into_len(out, cut, 4), 4);
+		assert_string_equal(out, "Zo\xc3\xab");
+		assert_int_equal(parse_fold_into_len(out, "a b", 1), 1);
+		assert_string_equal(out, "a");
+	}
+	/* the numbered headings and issue paths the readers write */
+	{
+		char path[16];
+		g_autofree char *h1 = parse_numbered("Parent/carer", 2);
+		g_autofree char *h2 = parse_numbered("", 10);
+		g_autofree char *h3 = parse_numbered("pupils", 0);
+
+		assert_string_equal(h1, "Parent/carer 2");
+		assert_string_equal(h2, "10");
+		assert_string_equal(h3, "pupils 0");
+		assert_string_equal(parse_path_n(path, sizeof path, "carers.", 1, ".phone"),
+				    "carers.1.phone");
+		assert_string_equal(parse_path_n(path, sizeof path, "siblings.", 123, ".dob"),
+				    "siblings.123.do");   /* cut to fit, never past BUF */
+	}
+	(void)state;
+}
+
 /* ---- multipart/alternative: the last part first, the others as fallback ---- */
 
 #define ALT_HEAD "From: forms@example.net\nSubject: CME referral\n" \
@@ -2014,6 +2075,7 @@ int main(void)
 		cmocka_unit_test(test_sex),
 		cmocka_unit_test(test_sen),
 		cmocka_unit_test(test_fold),
+		cmocka_unit_test(test_item_lines),
 		cmocka_unit_test(test_case_tag),
 		cmocka_unit_test(test_labels),
 		cmocka_unit_test(test_headings),
