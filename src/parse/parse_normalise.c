@@ -1,6 +1,9 @@
 /* parse_normalise.c - value readers: text folding, dates, postcodes, UPNs,
  * phone numbers, LAESTABs, e-mail addresses, answers, sex and SEN */
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "parse/parse_p.h"
 
@@ -16,49 +19,95 @@ size_t parse_fold_into(char *out, const char *text)
 	return parse_fold_into_len(out, text, strlen(text));
 }
 
+#ifdef __SSE2__
+/* plain_chunk - the 16 bytes at P are printable ASCII with single spaces
+ * between them (the shape of nearly all of a form's text): the bit mask of
+ * their spaces in *SPACES; false when any other byte is there */
+static bool plain_chunk(const char *p, unsigned *spaces)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	/* signed: the bytes above 0x7f are below 0x21 */
+	__m128i printable = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(0x20)),
+					  _mm_cmplt_epi8(v, _mm_set1_epi8(0x7f)));
+	unsigned plain = (unsigned)_mm_movemask_epi8(printable);
+	unsigned sp = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
+
+	*spaces = sp;
+	return (plain | sp) == 0xffff && (sp & (sp >> 1)) == 0;
+}
+#endif
+
 size_t parse_fold_into_len(char *out, const char *text, size_t len)
 {
-	const char *end = text + len;
+	const char *end = text + len, *p = text;
 	char *o = out;
 	bool space = false;   /* a run of white space is waiting to be one ' ' */
 
-	/* ASCII is nearly all of what forms hold: byte by byte, without a
-	 * branch on what the byte is (a form's words end where nothing can
-	 * foretell it); the Unicode reading only for the bytes above 0x7f */
-	for (const char *p = text; p < end && *p != '\0';) {
-		unsigned char b = (unsigned char)*p;
-		gunichar c;
-		const char *next;
+	/* OUT never gets ahead of TEXT: what is written is at most what has
+	 * been read, a waiting space standing for a byte read and not kept */
+	while (p < end && *p != '\0') {
+		const char *stop = end - p > 16 ? p + 16 : end;
+#ifdef __SSE2__
+		unsigned sp;
 
-		if (b < 0x80) {
-			bool sp = b <= ' ' || b == 0x7f;
+		/* sixteen bytes at a time where they need nothing but a copy */
+		if (end - p >= 16 && plain_chunk(p, &sp)) {
+			const char *from = p;
+			size_t n = 16;
 
-			/* OUT holds as many bytes as TEXT read so far, so both
-			 * stores land inside it even when O does not move */
-			*o = ' ';
-			o += !sp & space;
-			*o = (char)b;
-			o += !sp;
-			space = sp & (o > out);
-			p++;
-			continue;
-		}
-		c = g_utf8_get_char_validated(p, (gssize)(end - p));
-		if (c == (gunichar)-1 || c == (gunichar)-2) {
-			p++;   /* not UTF-8: the decoder should have fixed it; skip */
-			continue;
-		}
-		next = g_utf8_next_char(p);
-		if (is_fold_space(c)) {
-			space = o > out;
-		} else {
+			if (sp & 1) {          /* a leading space: the one waiting */
+				space = o > out;
+				from++;
+				n--;
+			}
+			if (sp & 0x8000)       /* a trailing one: waits for what follows */
+				n--;
 			if (space)
 				*o++ = ' ';
-			space = false;
-			memcpy(o, p, (size_t)(next - p));   /* a valid sequence is no longer than its text */
-			o += next - p;
+			memcpy(o, from, n);
+			o += n;
+			space = (sp & 0x8000) != 0;
+			p += 16;
+			continue;
 		}
-		p = next;
+#endif
+		/* byte by byte up to STOP, without a branch on what an ASCII
+		 * byte is (a form's words end where nothing can foretell it);
+		 * the Unicode reading only for the bytes above 0x7f */
+		while (p < stop && *p != '\0') {
+			unsigned char b = (unsigned char)*p;
+			gunichar c;
+			const char *next;
+
+			if (b < 0x80) {
+				bool is_sp = b <= ' ' || b == 0x7f;
+
+				/* both stores land inside OUT even when O does not move */
+				*o = ' ';
+				o += !is_sp & space;
+				*o = (char)b;
+				o += !is_sp;
+				space = is_sp & (o > out);
+				p++;
+				continue;
+			}
+			c = g_utf8_get_char_validated(p, (gssize)(end - p));
+			if (c == (gunichar)-1 || c == (gunichar)-2) {
+				p++;   /* not UTF-8: the decoder should have fixed it; skip */
+				continue;
+			}
+			next = g_utf8_next_char(p);
+			if (is_fold_space(c)) {
+				space = o > out;
+			} else {
+				if (space)
+					*o++ = ' ';
+				space = false;
+				memcpy(o, p, (size_t)(next - p));   /* no longer than its text */
+				o += next - p;
+			}
+			p = next;
+		}
 	}
 	*o = '\0';
 	return (size_t)(o - out);

@@ -333,6 +333,16 @@ static const struct { const char *in, *fold, *words; } fold_rows[] = {
 	{ "Parent/carer 1", "Parent/carer 1", "parent carer 1" },
 	{ "Zo\u00eb", "Zo\u00eb", "zo\u00eb" },
 	{ "   ", NULL, "" },
+	/* sixteen bytes at a time: spaces at a block's edges, runs across them */
+	{ "Children Missing Education Referral Form", "Children Missing Education Referral Form", "children missing education referral form" },
+	{ "  Amy Smith lives at 14 Larkspur Close  ", "Amy Smith lives at 14 Larkspur Close", "amy smith lives at 14 larkspur close" },
+	{ "0123456789abcde 0123456789abcde  x", "0123456789abcde 0123456789abcde x", "0123456789abcde 0123456789abcde x" },
+	{ "0123456789abcdef 0123456789abcdef", "0123456789abcdef 0123456789abcdef", "0123456789abcdef 0123456789abcdef" },
+	{ "0123456789abcde\n\n0123456789abcdef\r\nEnd.", "0123456789abcde 0123456789abcdef End.", "0123456789abcde 0123456789abcdef end" },
+	{ "abc\tdef ghijklmnopqrstu vwx  ", "abc def ghijklmnopqrstu vwx", "abc def ghijklmnopqrstu vwx" },
+	{ "               0123456789abcdefghij", "0123456789abcdefghij", "0123456789abcdefghij" },
+	{ "Zo\u00eb Thornbury-Smith of Chatham,\u00a0Kent", "Zo\u00eb Thornbury-Smith of Chatham, Kent",
+	  "zo\u00eb thornbury smith of chatham kent" },
 	/* upper case beyond ASCII lowered; U+023A lowers to a longer U+2C65 */
 	{ "CL\u00c9MENT D'\u00c1VILA", "CL\u00c9MENT D'\u00c1VILA", "cl\u00e9ment d\u00e1vila" },
 	{ "\u023a\u023a\u023a\u023a", "\u023a\u023a\u023a\u023a", "\u2c65\u2c65\u2c65\u2c65" },
