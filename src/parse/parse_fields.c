@@ -1267,7 +1267,7 @@ static bool ascii_has_ci(const char *text, const char *word)
 	size_t n = strlen(word);
 
 	for (; *text != '\0'; text++)
-		if (g_ascii_tolower(*text) == word[0] && g_ascii_strncasecmp(text, word, n) == 0)
+		if (parse_ascii_lower(*text) == word[0] && g_ascii_strncasecmp(text, word, n) == 0)
 			return true;
 	return false;
 }

@@ -209,7 +209,7 @@ char *parse_fold_ascii_lower(const char *text)
 			g_free(f);
 			return low;
 		}
-		*p = g_ascii_tolower(*p);
+		*p = parse_ascii_lower(*p);
 	}
 	return f;
 }
@@ -237,7 +237,7 @@ bool parse_words_ascii(const char *text, char *buf, size_t cap)
 			if (space && o > buf)
 				*o++ = ' ';
 			space = false;
-			*o++ = g_ascii_tolower(*p);
+			*o++ = parse_ascii_lower(*p);
 		} else {
 			space = true;
 		}
@@ -317,7 +317,7 @@ char *parse_words(const char *text)
 			if (space && o > w)
 				*o++ = ' ';
 			space = false;
-			*o++ = g_ascii_tolower(b);
+			*o++ = parse_ascii_lower(b);
 			continue;
 		}
 		c = g_utf8_get_char_validated(p, -1);
@@ -401,7 +401,7 @@ static int ascii_words(const char *text, char *buf, size_t size)
 		if (space && o > buf)
 			*o++ = ' ';
 		space = false;
-		*o++ = g_ascii_tolower(*p);
+		*o++ = parse_ascii_lower(*p);
 	}
 	*o = '\0';
 	return 1;

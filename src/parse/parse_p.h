@@ -107,6 +107,12 @@ char *parse_header_fold(const char *text, bool c1);
 char *parse_fold_ascii_lower(const char *text);
 /* parse_fold_lower - parse_fold, lower-cased; "" when nothing is left */
 char *parse_fold_lower(const char *text);
+/* parse_ascii_lower - C in lower case when it is an ASCII capital; inline,
+ * for the loops that lower text a byte at a time */
+static inline char parse_ascii_lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c + ('a' - 'A')) : c;
+}
 /* parse_numbered - "HEAD N" ("Parent/carer 2"), newly allocated */
 char *parse_numbered(const char *head, unsigned long n);
 /* parse_path_n - "HEAD" N "TAIL" into BUF of CAP bytes ("carers.1.phone"),
