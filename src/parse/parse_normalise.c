@@ -595,25 +595,30 @@ char *parse_date_dayfirst(const char *text)
 
 /* ---- postcodes ---- */
 
-/* outward_shape - A9 A99 AA9 AA99 A9A AA9A */
+/* outward_shape - A9 A99 AA9 AA99 A9A AA9A: the letters and digits as the
+ * bits of a number (a letter 1, a digit 0) compared with the shapes' */
 static bool outward_shape(const char *s, size_t n)
 {
-	char shape[5];
+	unsigned code = 0;
 
 	if (n < 2 || n > 4)
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		if (g_ascii_isalpha(s[i]))
-			shape[i] = 'A';
+			code = code << 1 | 1;
 		else if (g_ascii_isdigit(s[i]))
-			shape[i] = '9';
+			code <<= 1;
 		else
 			return false;
 	}
-	shape[n] = '\0';
-	return strcmp(shape, "A9") == 0 || strcmp(shape, "A99") == 0 ||
-	       strcmp(shape, "AA9") == 0 || strcmp(shape, "AA99") == 0 ||
-	       strcmp(shape, "A9A") == 0 || strcmp(shape, "AA9A") == 0;
+	switch (n) {
+	case 2:
+		return code == 0x2;                                   /* A9 */
+	case 3:
+		return code == 0x4 || code == 0x6 || code == 0x5;     /* A99 AA9 A9A */
+	default:
+		return code == 0xc || code == 0xd;                    /* AA99 AA9A */
+	}
 }
 
 static bool inward_shape(const char *s)
