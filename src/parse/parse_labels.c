@@ -35,21 +35,11 @@ static size_t word_at_start(const char *w, const char *prefix)
 	return 0;
 }
 
-/* has_phrase - W holds the words PHRASE */
-static bool has_phrase(const char *w, const char *phrase)
-{
-	size_t n = strlen(phrase);
-
-	for (const char *p = w; (p = strstr(p, phrase)) != NULL; p++)
-		if ((p == w || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' '))
-			return true;
-	return false;
-}
-
+/* has_any - W holds one of PHRASES as whole words */
 static bool has_any(const char *w, const char *const *phrases)
 {
 	for (; *phrases != NULL; phrases++)
-		if (has_phrase(w, *phrases))
+		if (parse_words_has(w, *phrases))
 			return true;
 	return false;
 }
@@ -207,7 +197,7 @@ static bool lookup_contains(const char *w, struct parse_label *out, bool late)
 	};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(rules); i++)
-		if (rules[i].late == late && has_phrase(w, rules[i].phrase)) {
+		if (rules[i].late == late && parse_words_has(w, rules[i].phrase)) {
 			out->field = rules[i].field;
 			if (rules[i].field == PARSE_F_PR)
 				out->section = PARSE_SECT_CARER;
@@ -398,8 +388,8 @@ static void classify(const char *label, struct parse_label *out)
 			lookup_contains(w, out, true);
 	}
 	if (out->field == PARSE_F_WHEREABOUTS)
-		out->negative = has_phrase(w, "known") && !has_phrase(w, "unknown") &&
-				!has_phrase(w, "not known");
+		out->negative = parse_words_has(w, "known") && !parse_words_has(w, "unknown") &&
+				!parse_words_has(w, "not known");
 	if (out->field != PARSE_F_NONE && out->section == PARSE_SECT_NONE && inner[0] != '\0') {
 		g_autofree char *iw = parse_words(inner);
 		const char *rest;
@@ -432,7 +422,7 @@ static const char *heading_relationship(const char *w)
 		return "Mother";
 	if (has_any(w, father))
 		return "Father";
-	if (has_phrase(w, "guardian"))
+	if (parse_words_has(w, "guardian"))
 		return "Guardian";
 	return NULL;
 }
@@ -652,7 +642,7 @@ const char *parse_deletion_ground(const char *text)
 	for (guint i = 0; i < grounds->len; i++) {
 		const struct parse_dict_ground *g = g_ptr_array_index(grounds, i);
 
-		if (has_phrase(w, g->words))
+		if (parse_words_has(w, g->words))
 			return g->ground;
 	}
 	return "other";
