@@ -128,7 +128,7 @@ static void sax_blank(void *ctx, const xmlChar *s, int len)
 static bool build_tree(struct parse_xtree *t, const char *html, int len)
 {
 	htmlSAXHandler sax;
-	htmlParserCtxtPtr ctxt = htmlCreateMemoryParserCtxt(html, len);
+	htmlParserCtxtPtr ctxt = parse_xml_ctxt(html, (size_t)len, true);
 	xmlCharEncodingHandlerPtr utf8;
 
 	parse_xtree_init(t, NULL);

@@ -35,15 +35,6 @@ static size_t word_at_start(const char *w, const char *prefix)
 	return 0;
 }
 
-/* has_any - W holds one of PHRASES as whole words */
-static bool has_any(const char *w, const char *const *phrases)
-{
-	for (; *phrases != NULL; phrases++)
-		if (parse_words_has(w, *phrases))
-			return true;
-	return false;
-}
-
 /* base_find - the dictionary's entry for W, NULL when none */
 static const struct parse_dict_label *base_find(const char *w)
 {
@@ -418,9 +409,9 @@ static const char *heading_relationship(const char *w)
 	static const char *const mother[] = { "mother", "mothers", "mum", "mums", NULL };
 	static const char *const father[] = { "father", "fathers", "dad", "dads", NULL };
 
-	if (has_any(w, mother))
+	if (parse_words_has_list(w, mother))
 		return "Mother";
-	if (has_any(w, father))
+	if (parse_words_has_list(w, father))
 		return "Father";
 	if (parse_words_has(w, "guardian"))
 		return "Guardian";
@@ -494,29 +485,29 @@ static enum parse_section heading_classify(const char *heading, int *index_r,
 		words += *p == ' ';
 	if (w[0] == '\0' || words > 6)
 		return PARSE_SECT_NONE;
-	if (has_any(w, referrer))
+	if (parse_words_has_list(w, referrer))
 		return PARSE_SECT_REFERRER;
-	if (has_any(w, title))
+	if (parse_words_has_list(w, title))
 		return PARSE_SECT_CHILD;
-	if (has_any(w, prev))
+	if (parse_words_has_list(w, prev))
 		return PARSE_SECT_PREV_SCHOOL;
-	if (has_any(w, dest))
+	if (parse_words_has_list(w, dest))
 		return PARSE_SECT_DEST;
-	if (has_any(w, sibling) || has_any(w, carer)) {
+	if (parse_words_has_list(w, sibling) || parse_words_has_list(w, carer)) {
 		g_auto(GStrv) parts = g_strsplit(w, " ", 0);
 
 		for (char **p = parts; *p != NULL && *index_r < 0; p++)
 			*index_r = index_word(*p);
-		if (has_any(w, sibling))
+		if (parse_words_has_list(w, sibling))
 			return PARSE_SECT_SIBLING;
 		*rel_r = heading_relationship(w);
 		return PARSE_SECT_CARER;
 	}
-	if (has_any(w, school))
+	if (parse_words_has_list(w, school))
 		return PARSE_SECT_SCHOOL;
-	if (has_any(w, risk))
+	if (parse_words_has_list(w, risk))
 		return PARSE_SECT_RISK;
-	if (has_any(w, child))
+	if (parse_words_has_list(w, child))
 		return PARSE_SECT_CHILD;
 	return PARSE_SECT_NONE;
 }
@@ -556,7 +547,7 @@ const char *parse_role_from_words(const char *text)
 	if (w[0] == '\0')
 		return NULL;
 	for (size_t i = 0; i < G_N_ELEMENTS(roles); i++)
-		if (has_any(w, roles[i].words))
+		if (parse_words_has_list(w, roles[i].words))
 			return roles[i].role;
 	return NULL;
 }

@@ -99,24 +99,12 @@ static void read_headers(struct parse_record *r, GMimeMessage *msg, char **from_
 
 /* ---- kind ---- */
 
-/* words_any - W (parse_words form) holds one of PHRASES as whole words */
-static bool words_any(const char *w, const char *const *phrases)
-{
-	for (; *phrases != NULL; phrases++)
-		if (parse_words_has(w, *phrases))
-			return true;
-	return false;
-}
-
 /* words_in - W (parse_words form) holds one of the dictionary's KIND words */
 static bool words_in(const char *w, enum parse_dict_kind kind)
 {
 	const GPtrArray *words = parse_dict_kind_words(kind);
 
-	for (guint i = 0; i < words->len; i++)
-		if (parse_words_has(w, g_ptr_array_index(words, i)))
-			return true;
-	return false;
+	return parse_words_has_any(w, (const char *const *)words->pdata, words->len);
 }
 
 struct signs {
@@ -135,7 +123,7 @@ static bool ooo_subject(const char *subject)
 	};
 	g_autofree char *w = parse_words(subject);
 
-	return words_any(w, words);
+	return parse_words_has_list(w, words);
 }
 
 /* bounce_subject - "Undeliverable:", "Mail delivery failed" */
@@ -149,7 +137,7 @@ static bool bounce_subject(const char *subject)
 	};
 	g_autofree char *w = parse_words(subject);
 
-	return words_any(w, words);
+	return parse_words_has_list(w, words);
 }
 
 /* daemon_sender - MAILER-DAEMON, postmaster */

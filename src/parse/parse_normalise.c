@@ -353,6 +353,48 @@ bool parse_words_has(const char *w, const char *phrase)
 	return false;
 }
 
+/* words_at - the words PHRASE (not empty) begin at P, a word's start */
+static bool words_at(const char *p, const char *phrase)
+{
+	while (*phrase != '\0' && *p == *phrase) {
+		p++;
+		phrase++;
+	}
+	return *phrase == '\0' && (*p == '\0' || *p == ' ');
+}
+
+bool parse_words_has_any(const char *w, const char *const *phrases, size_t n)
+{
+	guint64 first[4] = { 0 };   /* the letters a phrase begins with */
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)phrases[i][0];
+
+		if (c != '\0')
+			first[c >> 6] |= (guint64)1 << (c & 63);
+	}
+	/* one walk over W's word starts, not one search of W for each phrase */
+	for (const char *p = w; p != NULL; p = strchr(p, ' '), p = p != NULL ? p + 1 : NULL) {
+		unsigned char c = (unsigned char)*p;
+
+		if (((first[c >> 6] >> (c & 63)) & 1) == 0)
+			continue;
+		for (size_t i = 0; i < n; i++)
+			if (phrases[i][0] == (char)c && words_at(p, phrases[i]))
+				return true;
+	}
+	return false;
+}
+
+bool parse_words_has_list(const char *w, const char *const *phrases)
+{
+	size_t n = 0;
+
+	while (phrases[n] != NULL)
+		n++;
+	return parse_words_has_any(w, phrases, n);
+}
+
 static bool word_in(const char *w, const char *const *list)
 {
 	for (; *list != NULL; list++)

@@ -128,6 +128,10 @@ bool parse_words_ascii(const char *text, char *buf, size_t cap);
 /* parse_words_has - W (parse_words form) holds the words PHRASE: PHRASE is
  * there with a space or the end of W on each side */
 bool parse_words_has(const char *w, const char *phrase);
+/* parse_words_has_any - parse_words_has() of any of the N PHRASES */
+bool parse_words_has_any(const char *w, const char *const *phrases, size_t n);
+/* parse_words_has_list - parse_words_has() of any of PHRASES (NULL-terminated) */
+bool parse_words_has_list(const char *w, const char *const *phrases);
 /* parse_value_blank - "", "-", "n/a", "tbc", "not known", ...: a form's way
  * of leaving a field empty */
 bool parse_value_blank(const char *text);
@@ -226,7 +230,8 @@ char *parse_key_label(const char *key);
 bool parse_form_docx(struct parse_form *form, const char *data, size_t len);
 /* parse_form_pdf - a fillable PDF (parse_pdf.c): AcroForm field names and values */
 bool parse_form_pdf(struct parse_form *form, const char *data, size_t len);
-/* parse_form_html - read table rows, headings and the text between them */
+/* parse_form_html - read table rows, headings and the text between them
+ * (HTML: LEN bytes of UTF-8, then a NUL) */
 void parse_form_html(struct parse_form *form, const char *html, size_t len,
 		     bool quoted_stops);
 
@@ -253,10 +258,17 @@ struct parse_xtree {
 	unsigned skipping;               /* depth inside a skipped element */
 };
 
-/* parse_xml_read - DATA (LEN bytes; ENCODING NULL: as the document says)
- * into T; elements named in SKIP (NULL-terminated, may be NULL) are left
- * out with what they hold. No network, no DTD, no entities beyond XML's
- * own. False when it is not well-formed XML. T is cleared with
+/* parse_xml_ctxt - a libxml2 parser context (HTML's when HTML) that reads
+ * the LEN bytes at DATA where they lie, and DATA[LEN] must be a NUL, as
+ * every text and document.xml here is: libxml2's own memory contexts copy
+ * the bytes, and near their end ask an empty read callback for more before
+ * each token, a fifth of the work on a short page. NULL when libxml2 cannot
+ * start. */
+struct _xmlParserCtxt *parse_xml_ctxt(const char *data, size_t len, bool html);
+/* parse_xml_read - DATA (LEN bytes, then a NUL; ENCODING NULL: as the
+ * document says) into T; elements named in SKIP (NULL-terminated, may be
+ * NULL) are left out with what they hold. No network, no DTD, no entities
+ * beyond XML's own. False when it is not well-formed XML. T is cleared with
  * parse_xml_clear() either way. */
 bool parse_xml_read(struct parse_xtree *t, const char *data, size_t len, const char *encoding,
 		    const char *const *skip);

@@ -1529,6 +1529,36 @@ static void test_words_ascii(void **state)
 	assert_string_equal(buf, "a b c d e f g h i j k l m n o p");
 }
 
+/* test_words_any - parse_words_has_any() is parse_words_has() of each
+ * phrase: whole words only, at the start, the middle and the end of W */
+static void test_words_any(void **state)
+{
+	static const char *const texts[] = {
+		"out of office", "re automatic reply re your referral", "ooo", "", "oooo",
+		"new pupil return", "not known", "unknown", "pupil", "a b",
+		"children missing education cme referral", "the office", "reply",
+	};
+	static const char *const phrases[] = {
+		"automatic reply", "out of office", "ooo", "new pupil", "known", "cme",
+		"pupil return", "b", "", "reply re",
+	};
+
+	for (size_t t = 0; t < G_N_ELEMENTS(texts); t++) {
+		/* every prefix of the phrase list, so lists of one and of none too */
+		for (size_t n = 0; n <= G_N_ELEMENTS(phrases); n++) {
+			bool want = false;
+
+			for (size_t i = 0; i < n; i++)
+				want = want || parse_words_has(texts[t], phrases[i]);
+			if (parse_words_has_any(texts[t], phrases, n) != want)
+				fail_msg("words any: '%s', %zu phrases: got %d", texts[t], n, !want);
+		}
+	}
+	assert_true(parse_words_has_any("re automatic reply", phrases, 1));
+	assert_false(parse_words_has_any("automatic replying", phrases, 1));
+	assert_false(parse_words_has_any("cmeo", phrases, G_N_ELEMENTS(phrases)));
+}
+
 /* ---- the light XML tree (parse_xml.c) ---- */
 
 /* dump - a tree as text: name[val](children), "text" */
@@ -2118,6 +2148,7 @@ int main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_words_ascii),
+		cmocka_unit_test(test_words_any),
 		cmocka_unit_test(test_xml_tree),
 		cmocka_unit_test(test_html_tree),
 	};
