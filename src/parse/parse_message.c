@@ -304,15 +304,18 @@ static bool read_part(struct parse_draft *d, GPtrArray **pupils_r, const struct 
 	return true;
 }
 
-/* keep_best - D (and its PUPILS) into BEST (*BEST_PUPILS) when it gives more
- * fields: the message's own text wins a tie with an attachment, a later part
- * a tie with an earlier one */
+/* keep_best - D (and its PUPILS) into BEST (*BEST_PUPILS; BEST's record NULL
+ * before the first) when it gives more fields: the message's own text wins a
+ * tie with an attachment, a later part a tie with an earlier one */
 static void keep_best(struct parse_draft *best, GPtrArray **best_pupils,
 		      struct parse_draft *d, GPtrArray *pupils, bool att)
 {
-	if (att ? d->record->fields_found > best->record->fields_found
-		: d->record->fields_found >= best->record->fields_found) {
-		parse_draft_clear(best);
+	unsigned have = best->record != NULL ? best->record->fields_found : 0;
+
+	/* no draft yet counts as one with no field */
+	if (att ? d->record->fields_found > have : d->record->fields_found >= have) {
+		if (best->record != NULL)
+			parse_draft_clear(best);
 		*best = *d;
 		g_ptr_array_unref(*best_pupils);
 		*best_pupils = pupils;
@@ -487,25 +490,24 @@ static void more_pupils(struct parse_draft *first, const GPtrArray *forms,
 /* build - the record of a message GMime has read */
 static struct parse_record *build(GMimeMessage *msg, const struct parse_walk *w)
 {
-	struct parse_record *head = parse_record_new();
+	struct parse_record head = { 0 };   /* its message headers only */
 	g_autofree char *from_name = NULL, *tag = NULL;
 	g_autoptr(GPtrArray) pupils = g_ptr_array_new();
-	struct parse_draft d;
+	struct parse_draft d = { 0 };      /* no record until a part gives one */
 	struct signs s;
 
-	read_headers(head, msg, &from_name);
-	read_signs(msg, w, head, &s);
-	tag = case_tag(msg, head->message.subject);
-	parse_draft_init(&d);
+	read_headers(&head, msg, &from_name);
+	read_signs(msg, w, &head, &s);
+	tag = case_tag(msg, head.message.subject);
 	if (!s.bounce && !s.auto_strong)
 		read_form(&d, &pupils, w, tag != NULL);
+	if (d.record == NULL)
+		parse_draft_init(&d);
 	if (d.fwd_email == NULL && w->inner_from != NULL) {
 		d.fwd_email = g_strdup(w->inner_from);
 		d.fwd_name = g_strdup(w->inner_name);
 	}
-	d.record->message = head->message;
-	memset(&head->message, 0, sizeof head->message);
-	parse_record_free(head);
+	d.record->message = head.message;   /* the strings move */
 	d.record->kind = decide_kind(&d, &s, tag);
 	d.record->auto_submitted = s.auto_submitted;
 	if (d.record->kind == PARSE_KIND_BOUNCE || d.record->kind == PARSE_KIND_AUTO_REPLY) {
