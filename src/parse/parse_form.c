@@ -159,10 +159,11 @@ static bool is_rule(const char *f)
 static bool ci_contains(const char *hay, const char *needle)
 {
 	size_t n = strlen(needle);
-	char lo = needle[0], up = g_ascii_toupper(needle[0]);
+	const char first[3] = { needle[0], g_ascii_toupper(needle[0]), '\0' };
 
-	for (const char *p = hay; *p != '\0'; p++)
-		if ((*p == lo || *p == up) && g_ascii_strncasecmp(p, needle, n) == 0)
+	/* libc finds the first letter, in either case, many bytes at a time */
+	for (const char *p = hay; (p = strpbrk(p, first)) != NULL; p++)
+		if (g_ascii_strncasecmp(p, needle, n) == 0)
 			return true;
 	return false;
 }

@@ -34,7 +34,8 @@ static bool is_element(const struct parse_xnode *n)
 	return n->name != NULL;
 }
 
-/* tag_of - an element's number and kind, from its (lower case) name */
+/* tag_of - an element's number and kind, from its name: libxml2's HTML
+ * parser gives element and attribute names in lower case */
 static void tag_of(const char *name, unsigned char *tag_r, unsigned char *kind_r)
 {
 	static const struct { const char *name; unsigned char tag, kind; } tags[] = {
@@ -67,7 +68,7 @@ static void tag_of(const char *name, unsigned char *tag_r, unsigned char *kind_r
 
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		int c = g_ascii_strcasecmp(name, tags[mid].name);
+		int c = strcmp(name, tags[mid].name);
 
 		if (c == 0) {
 			*tag_r = tags[mid].tag;
@@ -97,11 +98,11 @@ static void sax_start(void *ctx, const xmlChar *name, const xmlChar **atts)
 
 		if (v == NULL)
 			continue;
-		if (n->tag == T_INPUT && g_ascii_strcasecmp(a, "value") == 0)
+		if (n->tag == T_INPUT && strcmp(a, "value") == 0)
 			slot = &n->val;
-		else if (g_ascii_strcasecmp(a, "class") == 0)
+		else if (strcmp(a, "class") == 0)
 			slot = &n->cls;
-		else if (g_ascii_strcasecmp(a, "id") == 0)
+		else if (strcmp(a, "id") == 0)
 			slot = &n->id;
 		if (slot != NULL && *slot == NULL)
 			*slot = parse_arena_strndup(&t->arena, v, strlen(v));

@@ -552,27 +552,45 @@ const char *parse_role_from_words(const char *text)
 	return NULL;
 }
 
+/* label_is - the LEN bytes at S are WORD (lower case), ASCII case ignored */
+static bool label_is(const char *s, size_t len, const char *word)
+{
+	return strlen(word) == len && g_ascii_strncasecmp(s, word, len) == 0;
+}
+
+/* label_has - the LEN bytes at S hold WORD (lower case), ASCII case ignored */
+static bool label_has(const char *s, size_t len, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (size_t i = 0; i + n <= len; i++)
+		if (parse_ascii_lower(s[i]) == word[0] && g_ascii_strncasecmp(s + i, word, n) == 0)
+			return true;
+	return false;
+}
+
 const char *parse_role_from_domain(const char *email)
 {
 	const char *at = email != NULL ? strrchr(email, '@') : NULL;
-	g_auto(GStrv) labels = NULL;
-	const char *role = NULL;
 
 	if (at == NULL)
 		return NULL;
-	labels = g_strsplit(at + 1, ".", 0);
-	for (char **l = labels; *l != NULL && role == NULL; l++) {
-		g_autofree char *low = g_ascii_strdown(*l, -1);
+	/* each label of the domain where it lies, without splitting a copy */
+	for (const char *s = at + 1;;) {
+		const char *dot = strchr(s, '.');
+		size_t len = dot != NULL ? (size_t)(dot - s) : strlen(s);
 
-		if (strcmp(low, "sch") == 0 || strstr(low, "school") != NULL ||
-		    strstr(low, "academy") != NULL)
-			role = "school";
-		else if (strcmp(low, "nhs") == 0)
-			role = "health";
-		else if (strcmp(low, "police") == 0 || strcmp(low, "pnn") == 0)
-			role = "police";
+		if (label_is(s, len, "sch") || label_has(s, len, "school") ||
+		    label_has(s, len, "academy"))
+			return "school";
+		if (label_is(s, len, "nhs"))
+			return "health";
+		if (label_is(s, len, "police") || label_is(s, len, "pnn"))
+			return "police";
+		if (dot == NULL)
+			return NULL;
+		s = dot + 1;
 	}
-	return role;
 }
 
 /* ---- deletion grounds ---- */

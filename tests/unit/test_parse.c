@@ -727,6 +727,14 @@ static const struct { const char *email, *want; } domain_rows[] = {
 	{ "pc1234@kent.police.test", "police" },
 	{ "jo@example.org", NULL },
 	{ "not an address", NULL },
+	{ "Office@HILLSIDE-SCHOOL.Example.ORG", "school" },
+	{ "jo@police.example.org", "police" },
+	{ "jo@force.PNN.test", "police" },
+	{ "jo@a..NHS", "health" },
+	{ "jo@schnhs.test", NULL },
+	{ "jo@policeacademy.test", "school" },
+	{ "jo@acade.my", NULL },
+	{ "jo@", NULL },
 };
 
 static void test_role_domains(void **state)
