@@ -759,6 +759,16 @@ static void test_role_domains(void **state)
 	"<Pupil><UPN>H801200001001</UPN><Surname>Smith</Surname><Forename>Amy</Forename>" \
 	"<DOB>2015-04-03</DOB><BasicDetails>" former "</BasicDetails></Pupil></CTFpupilData>" \
 	"</CTfile>\n--b--\n"
+/* a CTF whose declaration names ENC, its pupil's surname SURNAME in the
+ * bytes the school's system wrote (8bit, no MIME charset) */
+#define CTF_DECLARED(enc, surname) "Content-Type: multipart/mixed; boundary=b\n\n--b\n" TEXT \
+	"CTF attached.\n--b\nContent-Type: application/xml; name=\"8872345_CTF_887LLLL_001.XML\"\n" \
+	"Content-Transfer-Encoding: 8bit\n" \
+	"Content-Disposition: attachment; filename=\"8872345_CTF_887LLLL_001.XML\"\n\n" \
+	"<?xml version=\"1.0\" encoding=\"" enc "\"?><CTfile><Header><DocumentName>Common " \
+	"Transfer File</DocumentName></Header><CTFpupilData><Pupil><UPN>H801200001001</UPN>" \
+	"<Surname>" surname "</Surname><Forename>Amy</Forename><DOB>2015-04-03</DOB></Pupil>" \
+	"</CTFpupilData></CTfile>\n--b--\n"
 
 static const struct {
 	const char *msg;
@@ -1156,6 +1166,16 @@ static const struct { const char *msg, *path, *want; } field_rows[] = {
 	  "issues.0.problem", "2 more former UPNs given, not kept: 'G80120000101A', 'R674123101121'" },
 	{ HDR("s@school.example.org", "CTF") CTF_FORMER("<FormerUPN>a801200005001</FormerUPN>"),
 	  "issues.0.field", "child.former_upn" },
+	/* the attachment is read as UTF-8 (or Windows-1252) before libxml2 sees
+	 * it: what its declaration says is not applied a second time */
+	{ HDR("s@school.example.org", "CTF") CTF_DECLARED("ISO-8859-1", "Chlo\xe9"),
+	  "child.surname", "Chlo\xc3\xa9" },
+	{ HDR("s@school.example.org", "CTF") CTF_DECLARED("ISO-8859-1", "Chlo\xc3\xa9"),
+	  "child.surname", "Chlo\xc3\xa9" },
+	{ HDR("s@school.example.org", "CTF") CTF_DECLARED("UTF-8", "Chlo\xc3\xa9"),
+	  "child.surname", "Chlo\xc3\xa9" },
+	{ HDR("s@school.example.org", "CTF") CTF_DECLARED("windows-1252", "Chlo\xe9"),
+	  "child.surname", "Chlo\xc3\xa9" },
 };
 
 static void test_fields(void **state)
