@@ -199,12 +199,15 @@ bool parse_xml_read(struct parse_xtree *t, const char *data, size_t len, const c
 {
 	xmlSAXHandler sax;
 	xmlParserCtxtPtr ctxt;
-	bool ok;
+	bool ok, utf8 = encoding != NULL && g_ascii_strcasecmp(encoding, "UTF-8") == 0;
 
 	parse_xtree_init(t, skip);
 	if (len > INT_MAX || (ctxt = xmlCreateMemoryParserCtxt(data, (int)len)) == NULL)
 		return false;
-	xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	/* text already made UTF-8 is read as it is: its declaration, which may
+	 * name the encoding it was sent in, is not applied again */
+	xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+				(utf8 ? XML_PARSE_IGNORE_ENC : 0));
 	/* only these callbacks: no tree, no DTD, no entity declarations, and
 	 * no error callbacks, so nothing is printed */
 	memset(&sax, 0, sizeof sax);
@@ -216,7 +219,7 @@ bool parse_xml_read(struct parse_xtree *t, const char *data, size_t len, const c
 	memcpy(ctxt->sax, &sax, sizeof sax);
 	ctxt->_private = t;
 	ctxt->userData = ctxt;
-	if (encoding != NULL) {
+	if (encoding != NULL && !utf8) {
 		xmlCharEncodingHandlerPtr h = xmlFindCharEncodingHandler(encoding);
 
 		if (h != NULL)
