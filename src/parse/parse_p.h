@@ -258,18 +258,11 @@ struct parse_xtree {
 	unsigned skipping;               /* depth inside a skipped element */
 };
 
-/* parse_xml_ctxt - a libxml2 parser context (HTML's when HTML) that reads
- * the LEN bytes at DATA where they lie, and DATA[LEN] must be a NUL, as
- * every text and document.xml here is: libxml2's own memory contexts copy
- * the bytes, and near their end ask an empty read callback for more before
- * each token, a fifth of the work on a short page. NULL when libxml2 cannot
- * start. */
-struct _xmlParserCtxt *parse_xml_ctxt(const char *data, size_t len, bool html);
-/* parse_xml_read - DATA (LEN bytes, then a NUL; ENCODING NULL: as the
- * document says) into T; elements named in SKIP (NULL-terminated, may be
- * NULL) are left out with what they hold. No network, no DTD, no entities
- * beyond XML's own. False when it is not well-formed XML. T is cleared with
- * parse_xml_clear() either way. */
+/* parse_xml_read - DATA (LEN bytes; ENCODING NULL: as the document says,
+ * "UTF-8": UTF-8 whatever its declaration says) into T; elements named in
+ * SKIP (NULL-terminated, may be NULL) are left out with what they hold. No
+ * network, no DTD, no entities beyond XML's own. False when it is not
+ * well-formed XML. T is cleared with parse_xml_clear() either way. */
 bool parse_xml_read(struct parse_xtree *t, const char *data, size_t len, const char *encoding,
 		    const char *const *skip);
 void parse_xml_clear(struct parse_xtree *t);

@@ -4,7 +4,6 @@
  * run and paragraph properties are most of a document.xml) */
 #include <limits.h>
 #include <string.h>
-#include <libxml/HTMLparser.h>
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
 
@@ -169,29 +168,6 @@ static void sax_text(void *ctx, const xmlChar *s, int len)
 {
 	if (len > 0)
 		parse_xtree_text(((xmlParserCtxtPtr)ctx)->_private, (const char *)s, (size_t)len);
-}
-
-xmlParserCtxtPtr parse_xml_ctxt(const char *data, size_t len, bool html)
-{
-	xmlParserCtxtPtr ctxt;
-	xmlParserInputBufferPtr buf;
-	xmlParserInputPtr in = NULL;
-
-	if (len > INT_MAX || (ctxt = html ? htmlNewParserCtxt() : xmlNewParserCtxt()) == NULL)
-		return NULL;
-	buf = xmlParserInputBufferCreateStatic(data, (int)len, XML_CHAR_ENCODING_NONE);
-	if (buf != NULL && (in = xmlNewIOInputStream(ctxt, buf, XML_CHAR_ENCODING_NONE)) == NULL)
-		xmlFreeParserInputBuffer(buf);
-	if (in == NULL || inputPush(ctxt, in) < 0) {
-		if (in != NULL)
-			xmlFreeInputStream(in);
-		if (html)
-			htmlFreeParserCtxt(ctxt);
-		else
-			xmlFreeParserCtxt(ctxt);
-		return NULL;
-	}
-	return ctxt;
 }
 
 bool parse_xml_read(struct parse_xtree *t, const char *data, size_t len, const char *encoding,
