@@ -125,35 +125,11 @@ static void sax_blank(void *ctx, const xmlChar *s, int len)
 	/* HTML_PARSE_NOBLANKS: white space libxml2 finds ignorable is dropped */
 }
 
-/* html_ctxt - an HTML parser context that reads the LEN bytes at HTML where
- * they lie (HTML[LEN] is a NUL: the part is a string). libxml2's memory
- * context copies them and, near their end, asks an empty read callback for
- * more before each token: a fifth of its work on a short page. */
-static htmlParserCtxtPtr html_ctxt(const char *html, int len)
-{
-	htmlParserCtxtPtr ctxt = htmlNewParserCtxt();
-	xmlParserInputBufferPtr buf;
-	xmlParserInputPtr in = NULL;
-
-	if (ctxt == NULL)
-		return NULL;
-	buf = xmlParserInputBufferCreateStatic(html, len, XML_CHAR_ENCODING_NONE);
-	if (buf != NULL && (in = xmlNewIOInputStream(ctxt, buf, XML_CHAR_ENCODING_NONE)) == NULL)
-		xmlFreeParserInputBuffer(buf);
-	if (in == NULL || inputPush(ctxt, in) < 0) {
-		if (in != NULL)
-			xmlFreeInputStream(in);
-		htmlFreeParserCtxt(ctxt);
-		return NULL;
-	}
-	return ctxt;
-}
-
 /* build_tree - HTML (UTF-8) -> B's tree; false when libxml2 cannot start */
 static bool build_tree(struct parse_xtree *t, const char *html, int len)
 {
 	htmlSAXHandler sax;
-	htmlParserCtxtPtr ctxt = html_ctxt(html, len);
+	htmlParserCtxtPtr ctxt = htmlCreateMemoryParserCtxt(html, len);
 	xmlCharEncodingHandlerPtr utf8;
 
 	parse_xtree_init(t, NULL);

@@ -230,8 +230,7 @@ char *parse_key_label(const char *key);
 bool parse_form_docx(struct parse_form *form, const char *data, size_t len);
 /* parse_form_pdf - a fillable PDF (parse_pdf.c): AcroForm field names and values */
 bool parse_form_pdf(struct parse_form *form, const char *data, size_t len);
-/* parse_form_html - read table rows, headings and the text between them
- * (HTML: LEN bytes of UTF-8, then a NUL) */
+/* parse_form_html - read table rows, headings and the text between them */
 void parse_form_html(struct parse_form *form, const char *html, size_t len,
 		     bool quoted_stops);
 
